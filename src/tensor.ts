@@ -1,0 +1,47 @@
+// Plain tensors crossing layers: { dtype, shape, data } with a typed array, no ORT (style.md "Tensors").
+// Leaf module: imports nothing.
+
+export const DTYPES = ['float32', 'float16', 'int64', 'int32', 'uint8', 'bool'] as const;
+export type DType = (typeof DTYPES)[number];
+
+export interface DataByDType {
+  float32: Float32Array;
+  float16: Uint16Array;
+  int64: BigInt64Array;
+  int32: Int32Array;
+  uint8: Uint8Array;
+  bool: Uint8Array;
+}
+
+export interface Tensor<D extends DType = DType> {
+  readonly dtype: D;
+  readonly shape: readonly number[];
+  readonly data: DataByDType[D];
+}
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function tensor<D extends DType>(dtype: D, shape: readonly number[], data: DataByDType[D]): Tensor<D> {
+  if (data.length !== numel(shape)) {
+    throw new RangeError(`tensor data has ${data.length} elements, shape [${shape.join(', ')}] needs ${numel(shape)}`);
+  }
+  return { dtype, shape: [...shape], data };
+}
+
+export function float32(shape: readonly number[], data?: Float32Array | readonly number[]): Tensor<'float32'> {
+  const arr = data === undefined ? new Float32Array(numel(shape)) : data instanceof Float32Array ? data : Float32Array.from(data);
+  return tensor('float32', shape, arr);
+}
+
+export function int64(shape: readonly number[], data: BigInt64Array | readonly (number | bigint)[]): Tensor<'int64'> {
+  const arr = data instanceof BigInt64Array ? data : BigInt64Array.from(data, (v) => BigInt(v));
+  return tensor('int64', shape, arr);
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
