@@ -1,0 +1,42 @@
+// Float images of the Shapes World: HWC, values in [0, 1], the renderer's output and the metrics' input.
+// Conversion to 8-bit happens here, once; PNG encoding lives in the writers (eval/files.ts).
+
+/** RGB image, HWC: data[(y * width + x) * 3 + c], c = 0 red, 1 green, 2 blue, values in [0, 1]. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/** RGBA image, HWC, straight (not premultiplied) alpha; alpha = coverage in [0, 1]. */
+export interface RgbaImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+export function rgbImage(width: number, height: number): RgbImage {
+  return { width, height, data: new Float32Array(width * height * 3) };
+}
+
+/**
+ * 8-bit bytes of a float image, rounding to nearest after clamping to [0, 1].
+ * @param image [H, W, C] floats
+ * @returns [H, W, C] bytes, same channel count
+ */
+export function toBytes(image: RgbImage | RgbaImage): Uint8Array {
+  const src = image.data;
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i]!;
+    out[i] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+  }
+  return out;
+}
+
+/** Float image from 8-bit bytes ([H, W, channels]); channels 3 or 4, keeps the count. */
+export function fromBytes(width: number, height: number, bytes: Uint8Array): RgbImage {
+  const data = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) data[i] = bytes[i]! / 255;
+  return { width, height, data };
+}
