@@ -116,7 +116,9 @@ const WIDE = /[\u3000\uff01-\uff5e\uff61-\uffdc\uffe8-\uffee]/g;
 const SINGLE_QUOTE = /[\u02bc\u2018-\u201b]/g;
 const DOUBLE_QUOTE = /[\u201c-\u201f]/g;
 const LINE_BREAK = /\r\n|[\r\u2028\u2029\u0085]/g;
+// eslint-disable-next-line no-control-regex -- ftfy removes ANSI terminal escapes, which start with ESC
 const TERMINAL_ESCAPE = /\x1b\[(?:\d|;)*[a-zA-Z]/g;
+// eslint-disable-next-line no-control-regex -- ftfy's remove_control_chars set
 const CONTROL = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]|\ud834[\udd73-\udd7a]|\udb40[\udc00-\udc7f]/g;
 const CLUSTER = /\P{M}\p{M}*/gu;
 

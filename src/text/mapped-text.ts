@@ -70,6 +70,7 @@ export function rewrite(source: MappedText, pattern: RegExp, replace: (match: Re
 }
 
 /** Python's str.isspace() set, which CLIP's `re.sub(r'\s+', ' ', text)` collapses (JS \s lacks \x1c-\x1f, \x85). */
+// eslint-disable-next-line no-control-regex -- \x1c-\x1f are whitespace to Python
 const WHITESPACE_RUN = /[\s\x1c-\x1f\x85]+/g;
 
 /** Collapses whitespace runs to one space and strips both ends (CLIP's whitespace_clean). */
