@@ -11,7 +11,9 @@ initializeCanvas(
   () => {
     throw new Error('no canvas in collage-diffusion: PSD layers are read as pixel data');
   },
-  (width, height) => ({ width, height, data: new Uint8ClampedArray(width * height * 4), colorSpace: 'srgb' }) as unknown as ImageData,
+  ((width: number, height: number) => ({ width, height, data: new Uint8ClampedArray(width * height * 4), colorSpace: 'srgb' })) as unknown as NonNullable<
+    Parameters<typeof initializeCanvas>[1]
+  >,
 );
 
 /** Largest PSD layer or canvas side accepted, px (ag-psd decodes whatever sizes a file declares). */
