@@ -1,12 +1,14 @@
 // Plain tensors crossing layers: { dtype, shape, data } with a typed array, no ORT (style.md "Tensors").
 // Leaf module: imports nothing.
 
-export const DTYPES = ['float32', 'float16', 'int64', 'int32', 'uint8', 'bool'] as const;
+export const DTYPES = ['float32', 'float16', 'float64', 'int64', 'int32', 'uint8', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];
 
 export interface DataByDType {
   float32: Float32Array;
   float16: Uint16Array;
+  /** Only for the engine's float64 gradient-check mode. */
+  float64: Float64Array;
   int64: BigInt64Array;
   int32: Int32Array;
   uint8: Uint8Array;

@@ -1,0 +1,40 @@
+// LayerNormalization (opset 17), the one norm primitive: layer norm directly, group norm over a [N, G, K] reshape
+// (engine.md: fastest on ORT; its InvStdDev output serves the backward pass).
+import type { Value } from '../graph.ts';
+import { ShapeError, float, formatShape, input, int, normAxis, type OpDef } from './op-def.ts';
+
+export const layerNormalization: OpDef<'LayerNormalization'> = {
+  infer: (inputs, { axis }) => {
+    const x = input(inputs, 0, 'LayerNormalization');
+    const scale = input(inputs, 1, 'LayerNormalization');
+    const a = normAxis(axis, x.shape.length);
+    const normShape = x.shape.slice(a);
+    for (const p of inputs.slice(1)) {
+      if (p.dtype !== x.dtype) throw new ShapeError(`scale/bias dtype ${p.dtype} differs from input ${x.dtype}`);
+      if (formatShape(p.shape) !== formatShape(normShape)) throw new ShapeError(`scale/bias shape ${formatShape(p.shape)} must equal the normalised shape ${formatShape(normShape)} of ${formatShape(x.shape)}`);
+    }
+    void scale;
+    const stats = x.shape.map((d, i) => (i < a ? d : 1));
+    // Mean and InvStdDev are float32 (stash_type) even for float64 input: ORT has no double-stash kernel.
+    const statType = x.dtype === 'float64' ? 'float32' : x.dtype;
+    return [{ dtype: x.dtype, shape: x.shape }, { dtype: statType, shape: stats }, { dtype: statType, shape: stats }];
+  },
+  lower: (ctx, n) =>
+    ctx.node('LayerNormalization', n.inputs.map((v) => ctx.name(v)), n.outputs.map((v) => ctx.name(v)), { axis: int(n.attrs.axis), epsilon: float(n.attrs.epsilon) }),
+  // x̂ = (x − μ)·σ⁻¹, dx̂ = dY·γ; dx = σ⁻¹·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)); dγ = Σ dY·x̂; dβ = Σ dY.
+  grad: (g, { inputs: [x, scale, bias], outputs: [, savedMean, savedInvStd], attrs: { axis, epsilon } }, [d]) => {
+    if (!d) return [undefined, undefined, undefined];
+    const axes = x!.shape.map((_, i) => i).slice(normAxis(axis, x!.shape.length));
+    // float64 checks recompute the statistics, which ORT only stashes in float32.
+    const mean = x!.dtype === 'float64' ? g.reduceMean(x!, axes, true) : savedMean!;
+    const invStd = x!.dtype === 'float64' ? g.div(g.scalar(1, 'float64'), g.sqrt(g.add(g.reduceMean(g.pow(g.sub(x!, mean), 2), axes, true), epsilon))) : savedInvStd!;
+    const xHat = g.mul(g.sub(x!, mean), invStd);
+    const dxHat = g.mul(d, scale!);
+    const meanD = g.reduceMean(dxHat, axes, true);
+    const meanDX = g.reduceMean(g.mul(dxHat, xHat), axes, true);
+    const dx = g.mul(invStd, g.sub(g.sub(dxHat, meanD), g.mul(xHat, meanDX)));
+    const grads: (Value | undefined)[] = [dx, g.sumTo(g.mul(d, xHat), scale!.shape)];
+    if (bias) grads.push(g.sumTo(d, bias.shape));
+    return grads;
+  },
+};

@@ -1,0 +1,165 @@
+// onnxruntime-node sessions for IR graphs: thread count = cores, graph optimisation on, thread spinning off (engine.md:
+// with spinning, alternating sessions ran 2× slower), typed feeds checked by name/shape/dtype, on-disk ONNX cache.
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { InputError, ModelError } from '../errors.ts';
+import { formatShape, type DType, type Tensor } from '../tensor.ts';
+import { defaultCacheDir, graphKey, layoutExternal, storedWeights, weightsIdentity, writeAtomic, writeExternalOnce } from './cache.ts';
+import type { Graph, Value } from './graph.ts';
+import { emitModel, tensorBytes } from './onnx.ts';
+
+export interface SessionOptions {
+  /** ORT graph optimisation. @default 'all', or 'basic' when the graph has float64 values (check mode: ORT would fuse x·sigmoid(x) into QuickGelu, which has no float64 kernel) */
+  readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Intra-op threads. @default os.availableParallelism() */
+  readonly threads?: number;
+  /** Cache folder for built ONNX; false = build in memory every time. @default COLLAGE_CACHE_DIR or env-paths cache */
+  readonly cacheDir?: string | false;
+  /** Stands in for hashing every weight byte in the cache key (e.g. model folder + file mtimes). */
+  readonly weightsIdentity?: string;
+  /** Stored weights above this many bytes in total go to a shared external-data file. @default 64 MiB */
+  readonly externalDataBytes?: number;
+  /** Feed every param as an input (benchmarks). @default false */
+  readonly paramsAsInputs?: boolean;
+}
+
+/** How the session was obtained, in milliseconds. */
+export interface SessionTimings {
+  readonly cacheHit: boolean;
+  /** Hashing + emission + file writes (0 on a cache hit except hashing). */
+  readonly buildMs: number;
+  /** InferenceSession.create (ORT parsing + optimisation). */
+  readonly createMs: number;
+}
+
+const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float16: 'float16', float64: 'float64', int64: 'int64', int32: 'int32', uint8: 'uint8', bool: 'bool' };
+
+function ortOptions(graph: Graph, o: SessionOptions): ort.InferenceSession.SessionOptions {
+  const float64 = graph.values.some((v) => v.dtype === 'float64');
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: o.threads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: o.optimization ?? (float64 ? 'basic' : 'all'),
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+function toOrt(t: Tensor): ort.Tensor {
+  if (t.dtype === 'bool') return new ort.Tensor('bool', t.data as Uint8Array, [...t.shape]);
+  return new ort.Tensor(ORT_TYPE[t.dtype], t.data as Float32Array, [...t.shape]);
+}
+
+function fromOrt(t: ort.Tensor, dtype: DType): Tensor {
+  const data = t.data as Tensor['data'];
+  return { dtype, shape: [...t.dims], data: dtype === 'bool' && !(data instanceof Uint8Array) ? Uint8Array.from(data as ArrayLike<number>) : data };
+}
+
+/** A runnable IR graph. Trainable params are fed from their current values unless a run overrides them. */
+export class EngineSession {
+  private readonly params = new Map<string, Tensor>();
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly inputs: ReadonlyMap<string, Value>,
+    private readonly outputs: ReadonlyMap<string, Value>,
+    readonly timings: SessionTimings,
+  ) {}
+
+  /** Builds (or loads from the cache) the ONNX of `graph` and opens an ORT session on it. */
+  static async create(graph: Graph, options: SessionOptions = {}): Promise<EngineSession> {
+    const t0 = performance.now();
+    const paramsAsInputs = options.paramsAsInputs ?? false;
+    const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || paramsAsInputs)));
+    const weights = storedWeights(graph, paramsAsInputs);
+    const totalBytes = weights.reduce((s, w) => s + (w.data ? tensorBytes(w.data).byteLength : 0), 0);
+    const external = totalBytes > (options.externalDataBytes ?? 64 * 2 ** 20);
+    const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+    let source: string | Uint8Array;
+    let cacheHit = false;
+    if (cacheDir === false) {
+      if (external) throw new ModelError({ what: `weights of ${(totalBytes / 2 ** 20).toFixed(0)} MiB need external data, which needs a cache folder`, where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
+      source = emitModel(graph, { paramsAsInputs });
+    } else {
+      const wid = weightsIdentity(weights, options.weightsIdentity);
+      const key = graphKey(graph, wid, { paramsAsInputs, external });
+      const path = join(cacheDir, `model-${key}.onnx`);
+      source = path;
+      cacheHit = existsSync(path);
+      if (!cacheHit) {
+        mkdirSync(cacheDir, { recursive: true });
+        const layout = external ? layoutExternal(weights, `weights-${wid}.bin`) : undefined;
+        if (layout) writeExternalOnce(cacheDir, weights, layout);
+        writeAtomic(path, emitModel(graph, layout ? { paramsAsInputs, external: layout } : { paramsAsInputs }));
+      }
+    }
+    const t1 = performance.now();
+    let session: ort.InferenceSession;
+    try {
+      session = typeof source === 'string' ? await ort.InferenceSession.create(source, ortOptions(graph, options)) : await ort.InferenceSession.create(source, ortOptions(graph, options));
+    } catch (e) {
+      throw new ModelError({ what: `onnxruntime could not load the built graph: ${e instanceof Error ? e.message : String(e)}`, where: typeof source === 'string' ? source : 'in-memory model', fix: 'report this with the graph that failed; delete the cache folder if it was a cache hit' }, { cause: e });
+    }
+    const created = new EngineSession(session, new Map(fed.map((v) => [v.name, v])), new Map(graph.outputs), { cacheHit, buildMs: t1 - t0, createMs: performance.now() - t1 });
+    for (const v of fed) if (v.kind === 'param' && v.data) created.params.set(v.name, v.data);
+    return created;
+  }
+
+  /** Names of the values a run must (inputs) or may (params) be fed. */
+  get inputNames(): string[] {
+    return [...this.inputs.keys()];
+  }
+  get outputNames(): string[] {
+    return [...this.outputs.keys()];
+  }
+
+  /** Replaces the fed value of a trainable param for later runs. */
+  setParam(name: string, value: Tensor): void {
+    this.check(name, value);
+    this.params.set(name, value);
+  }
+
+  private check(name: string, t: Tensor): void {
+    const v = this.inputs.get(name);
+    if (!v) throw new InputError({ what: `"${name}" is not an input of this graph`, where: `feed ${name}`, fix: `feed one of: ${this.inputNames.join(', ')}` });
+    if (t.dtype !== v.dtype || formatShape(t.shape) !== formatShape(v.shape)) {
+      throw new InputError({ what: `expected ${v.dtype}${formatShape(v.shape)}, received ${t.dtype}${formatShape(t.shape)}`, where: `input "${name}"`, fix: 'feed a tensor of the declared dtype and shape' });
+    }
+  }
+
+  /**
+   * Runs the graph. Every problem with the feeds is reported at once, naming the input.
+   * @param feeds tensors by input name (trainable params default to their current values)
+   * @param outputs which outputs to fetch @default all
+   */
+  async run(feeds: Readonly<Record<string, Tensor>>, outputs: readonly string[] = this.outputNames): Promise<Record<string, Tensor>> {
+    const problems: { what: string; where: string; fix: string }[] = [];
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      try {
+        this.check(name, t);
+        ortFeeds[name] = toOrt(t);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        problems.push(...e.problems.map((p) => ({ what: p.what, where: p.where ?? name, fix: p.fix ?? '' })));
+      }
+    }
+    for (const [name] of this.inputs) {
+      if (ortFeeds[name] || problems.some((p) => p.where.includes(`"${name}"`))) continue;
+      const param = this.params.get(name);
+      if (param) ortFeeds[name] = toOrt(param);
+      else problems.push({ what: 'missing feed', where: `input "${name}"`, fix: `feed ${this.inputs.get(name)!.dtype}${formatShape(this.inputs.get(name)!.shape)}` });
+    }
+    for (const name of outputs) if (!this.outputs.has(name)) problems.push({ what: `no output "${name}"`, where: 'fetches', fix: `fetch one of: ${this.outputNames.join(', ')}` });
+    if (problems.length > 0) throw new InputError(problems);
+    const result = await this.session.run(ortFeeds, [...outputs]);
+    const out: Record<string, Tensor> = {};
+    for (const name of outputs) out[name] = fromOrt(result[name]!, this.outputs.get(name)!.dtype);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,84 @@
+// Conv, ConvTranspose, MaxPool, norms, softmax and attention: forward vs plain JS (float32), gradients vs central
+// differences in float64 (conv lowered to im2col + MatMul there, since ORT has no float64 Conv).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Graph, Value } from '../../src/engine/graph.ts';
+import { gradCheck, runForward, type CheckInput } from './support/grad-check.ts';
+import { attention, conv2d, convTranspose2d, layerNorm, map, maxPool, random, relErr, softmax } from './support/reference-ops.ts';
+
+const FWD_TOL = 1e-5; // float32 vs float64 reference, relative to the largest output
+const GRAD_TOL = 1e-3; // float64 autodiff vs central differences (h = 1e-5)
+
+async function check(build: (g: Graph, v: Value[]) => Value, inputs: CheckInput[], expected: ArrayLike<number>): Promise<void> {
+  const y = await runForward(build, inputs);
+  assert.equal(y.length, expected.length, 'output size');
+  assert.ok(relErr(y, expected) < FWD_TOL, `forward rel err ${relErr(y, expected)}`);
+  const err = await gradCheck(build, inputs);
+  assert.ok(err < GRAD_TOL, `gradient rel err ${err}`);
+}
+
+const CONV_CASES = [
+  { name: '3×3 pad 1', c: 3, o: 4, k: 3, stride: 1, pad: 1, groups: 1, hw: 5 },
+  { name: '3×3 stride 2 pad 1 (downsample)', c: 2, o: 3, k: 3, stride: 2, pad: 1, groups: 1, hw: 6 },
+  { name: '1×1', c: 4, o: 2, k: 1, stride: 1, pad: 0, groups: 1, hw: 3 },
+  { name: 'grouped 3×3', c: 4, o: 6, k: 3, stride: 1, pad: 1, groups: 2, hw: 4 },
+  { name: '2×2 stride 2 odd input', c: 2, o: 2, k: 2, stride: 2, pad: 0, groups: 1, hw: 5 },
+];
+
+for (const cc of CONV_CASES) {
+  test(`conv2d ${cc.name}: forward, input-, weight- and bias-gradients`, async () => {
+    const x = random([2, cc.c, cc.hw, cc.hw], 41);
+    const w = random([cc.o, cc.c / cc.groups, cc.k, cc.k], 42);
+    const b = random([cc.o], 43);
+    await check(
+      (g, [xv, wv, bv]) => g.conv2d(xv!, wv!, bv!, { stride: cc.stride, padding: cc.pad, groups: cc.groups }),
+      [{ name: 'x', value: x }, { name: 'w', value: w }, { name: 'b', value: b }],
+      conv2d(x, w, b, cc.stride, cc.pad, cc.groups).data,
+    );
+  });
+}
+
+test('convTranspose 4×4 stride 2 pad 1: forward and gradients', async () => {
+  const x = random([1, 3, 3, 3], 44);
+  const w = random([3, 2, 4, 4], 45);
+  const b = random([2], 46);
+  await check((g, [xv, wv, bv]) => g.convTranspose(xv!, wv!, bv!, { stride: 2, padding: 1 }), [{ name: 'x', value: x }, { name: 'w', value: w }, { name: 'b', value: b }], convTranspose2d(x, w, b, 2, 1).data);
+});
+
+test('maxPool 2×2 sends the gradient to each window maximum', async () => {
+  const x = random([1, 2, 4, 4], 47);
+  await check((g, [v]) => g.maxPool(v!, 2), [{ name: 'x', value: x }], maxPool(x, 2).data);
+});
+
+test('layerNorm over the last axis with gamma and beta', async () => {
+  const x = random([2, 3, 6], 48);
+  const gamma = map([random([6], 49)], (v) => v + 1);
+  const beta = random([6], 50);
+  await check((g, [v, ga, be]) => g.layerNorm(v!, ga!, be!, 1e-5), [{ name: 'x', value: x }, { name: 'gamma', value: gamma }, { name: 'beta', value: beta }], layerNorm(x, 2, 1e-5, gamma, beta).data);
+});
+
+test('groupNorm (2 groups of 4 channels) equals torch GroupNorm', async () => {
+  const x = random([2, 4, 3, 3], 51);
+  const gamma = map([random([4], 52)], (v) => v + 1);
+  const beta = random([4], 53);
+  const grouped = layerNorm({ shape: [2, 2, 18], data: x.data }, 2, 1e-5);
+  const expected = map([{ shape: [2, 4, 3, 3], data: grouped.data }, { shape: [4, 1, 1], data: gamma.data }, { shape: [4, 1, 1], data: beta.data }], (v, ga, be) => v * ga + be);
+  await check((g, [v, ga, be]) => g.groupNorm(v!, 2, ga!, be!, 1e-5), [{ name: 'x', value: x }, { name: 'gamma', value: gamma }, { name: 'beta', value: beta }], expected.data);
+});
+
+test('softmax over the last axis', async () => {
+  const x = random([3, 5], 54, 2);
+  await check((g, [v]) => g.softmax(v!, -1), [{ name: 'x', value: x }], softmax(x).data);
+});
+
+test('attention with 2 heads and a broadcast bias: forward and q/k/v/bias gradients', async () => {
+  const q = random([2, 3, 4], 55);
+  const k = random([2, 5, 4], 56);
+  const v = random([2, 5, 4], 57);
+  const bias = random([1, 2, 3, 5], 58);
+  await check(
+    (g, [qv, kv, vv, bv]) => g.attention(qv!, kv!, vv!, { heads: 2, bias: bv! }),
+    [{ name: 'q', value: q }, { name: 'k', value: k }, { name: 'v', value: v }, { name: 'bias', value: bias }],
+    attention(q, k, v, 2, 1 / Math.sqrt(2), bias).data,
+  );
+});
