@@ -42,7 +42,11 @@ const CHAR_BYTES = new Map<string, number>(BYTE_CHARS.map((c, b) => [c, b]));
 export interface BpeWord {
   readonly tokens: readonly string[];
   readonly byteLengths: readonly number[];
+  /** UTF-8 length of the word. */
+  readonly byteLength: number;
 }
+
+const utf8 = new TextEncoder();
 
 /** Word-level BPE with a bounded cache. */
 export class BytePairEncoder {
@@ -56,15 +60,16 @@ export class BytePairEncoder {
     this.#cacheLimit = cacheLimit;
   }
 
-  /** BPE of one pre-tokenized word given as its UTF-8 bytes (cached by the word's text). */
-  encodeWord(word: string, bytes: Uint8Array): BpeWord {
+  /** BPE of one pre-tokenized word (cached by the word's text). */
+  encodeWord(word: string): BpeWord {
     const cached = this.#cache.get(word);
     if (cached) return cached;
+    const bytes = utf8.encode(word);
     const symbols = Array.from(bytes, (b) => BYTE_CHARS[b]!);
     symbols[symbols.length - 1] += END_OF_WORD;
     const merged = this.#merge(symbols);
     const byteLengths = merged.map((t) => (t.endsWith(END_OF_WORD) ? t.length - END_OF_WORD.length : t.length));
-    const result: BpeWord = { tokens: merged, byteLengths };
+    const result: BpeWord = { tokens: merged, byteLengths, byteLength: bytes.length };
     if (this.#cache.size >= this.#cacheLimit) this.#cache.clear();
     this.#cache.set(word, result);
     return result;

@@ -73,8 +73,13 @@ export function rewrite(source: MappedText, pattern: RegExp, replace: (match: Re
 // eslint-disable-next-line no-control-regex -- \x1c-\x1f are whitespace to Python
 const WHITESPACE_RUN = /[\s\x1c-\x1f\x85]+/g;
 
+// eslint-disable-next-line no-control-regex -- as above
+const SPECIAL_WHITESPACE = /[^\S ]|[\x1c-\x1f\x85]| {2}/;
+
 /** Collapses whitespace runs to one space and strips both ends (CLIP's whitespace_clean). */
 export function collapseWhitespace(source: MappedText): MappedText {
+  const t = source.text;
+  if (!SPECIAL_WHITESPACE.test(t) && t[0] !== ' ' && t[t.length - 1] !== ' ') return source;
   const collapsed = rewrite(source, WHITESPACE_RUN, (m) => (m[0] === ' ' ? undefined : ' '));
   let from = 0;
   let to = collapsed.text.length;

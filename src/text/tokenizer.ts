@@ -50,8 +50,6 @@ export interface TokenizeOptions {
   readonly pad?: boolean;
 }
 
-const utf8 = new TextEncoder();
-
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -192,10 +190,9 @@ export class ClipTokenizer {
         offsets.push([starts[at]!, ends[at + word.length - 1]!]);
         continue;
       }
-      const bytes = utf8.encode(word);
-      const { tokens, byteLengths } = this.#bpe.encodeWord(word, bytes);
+      const { tokens, byteLengths, byteLength } = this.#bpe.encodeWord(word);
       // Map byte ranges to code units of `text`: 1 byte per unit for ASCII, else walk code points.
-      const unitOfByte = bytes.length === word.length ? undefined : byteToUnit(word);
+      const unitOfByte = byteLength === word.length ? undefined : byteToUnit(word);
       let byte = 0;
       for (let k = 0; k < tokens.length; k++) {
         const firstByte = byte;
