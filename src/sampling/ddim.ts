@@ -58,7 +58,11 @@ export class DdimScheduler extends SchedulerBase {
     super(config);
     const eta = options.eta ?? 0;
     if (!Number.isFinite(eta) || eta < 0) {
-      throw new InputError({ what: `eta must be a finite number >= 0, got ${eta}`, where: 'eta', fix: 'use 0 (deterministic) to 1' });
+      throw new InputError({
+        what: `eta must be a finite number >= 0, got ${eta}`,
+        where: 'eta',
+        fix: 'use 0 (deterministic) to 1',
+      });
     }
     this.eta = eta;
   }
@@ -68,7 +72,13 @@ export class DdimScheduler extends SchedulerBase {
   }
 
   protected computeTimesteps(count: number): readonly number[] {
-    return spacedTimesteps(this.config.timestep_spacing, count, this.config.num_train_timesteps, this.config.steps_offset, true);
+    return spacedTimesteps(
+      this.config.timestep_spacing,
+      count,
+      this.config.num_train_timesteps,
+      this.config.steps_offset,
+      true,
+    );
   }
 
   protected override finalAlphaCumprod(): number {
@@ -100,7 +110,11 @@ export class DdimScheduler extends SchedulerBase {
     const stdDev = this.eta * Math.sqrt(variance);
     if (stdDev > 0) {
       if (noise === undefined) {
-        throw new InputError({ what: `DDIM with eta ${this.eta} needs noise`, where: 'DDIMScheduler.step', fix: 'pass noise (e.g. rng.normal(sample.shape))' });
+        throw new InputError({
+          what: `DDIM with eta ${this.eta} needs noise`,
+          where: 'DDIMScheduler.step',
+          fix: 'pass noise (e.g. rng.normal(sample.shape))',
+        });
       }
       checkSameShape(sample, noise, 'sample', 'noise');
     }
@@ -112,7 +126,9 @@ export class DdimScheduler extends SchedulerBase {
     for (let i = 0; i < prev.length; i++) {
       const x = sample.data[i]!;
       const out = modelOutput.data[i]!;
-      let predX0 = vPrediction ? Math.sqrt(alphaT) * x - Math.sqrt(betaT) * out : (x - Math.sqrt(betaT) * out) / Math.sqrt(alphaT);
+      let predX0 = vPrediction
+        ? Math.sqrt(alphaT) * x - Math.sqrt(betaT) * out
+        : (x - Math.sqrt(betaT) * out) / Math.sqrt(alphaT);
       const predEps = vPrediction ? Math.sqrt(alphaT) * out + Math.sqrt(betaT) * x : out;
       predX0 = Math.min(Math.max(predX0, -clip), clip);
       x0[i] = predX0;

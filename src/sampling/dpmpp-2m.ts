@@ -103,7 +103,9 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     const last = c.num_train_timesteps - clipped;
     switch (spacing) {
       case 'linspace':
-        return Array.from(numpyLinspace(0, last - 1, count + 1), roundHalfEven).reverse().slice(0, count);
+        return Array.from(numpyLinspace(0, last - 1, count + 1), roundHalfEven)
+          .reverse()
+          .slice(0, count);
       case 'leading': {
         const ratio = Math.floor(last / (count + 1));
         const values: number[] = [];
@@ -155,7 +157,8 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     const index = this.currentIndex(t);
     const steps = this.allTimesteps.length;
     const lowerOrderFinal =
-      index === steps - 1 && (c.euler_at_final || (c.lower_order_final && steps < 15) || c.final_sigmas_type === 'zero');
+      index === steps - 1 &&
+      (c.euler_at_final || (c.lower_order_final && steps < 15) || c.final_sigmas_type === 'zero');
     const source = vpCoefficients(this.scheduleSigmas[index]!);
     const target = vpCoefficients(this.scheduleSigmas[index + 1]!);
     const vPrediction = c.prediction_type === 'v_prediction';
@@ -168,10 +171,12 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
     const h = target.lambda - source.lambda;
     const expm = Math.exp(-h) - 1; // diffusers' form; -1 exactly when sigma_t = 0 (h = +Infinity)
     const sampleCoefficient = target.sigmaT / source.sigmaT;
-    const firstOrder = c.solver_order === 1 || this.lowerOrderCount < 1 || lowerOrderFinal || this.previousX0 === undefined;
+    const firstOrder =
+      c.solver_order === 1 || this.lowerOrderCount < 1 || lowerOrderFinal || this.previousX0 === undefined;
     const prev = new Float32Array(sample.data.length);
     if (firstOrder) {
-      for (let i = 0; i < prev.length; i++) prev[i] = sampleCoefficient * sample.data[i]! - target.alpha * expm * x0[i]!;
+      for (let i = 0; i < prev.length; i++)
+        prev[i] = sampleCoefficient * sample.data[i]! - target.alpha * expm * x0[i]!;
     } else {
       const previous = vpCoefficients(this.scheduleSigmas[index - 1]!);
       const r0 = (source.lambda - previous.lambda) / h;
@@ -180,7 +185,10 @@ export class DpmSolverMultistepScheduler extends SchedulerBase {
         const d0 = x0[i]!;
         const d1 = (1 / r0) * (d0 - last[i]!);
         const base = sampleCoefficient * sample.data[i]! - target.alpha * expm * d0;
-        prev[i] = c.solver_type === 'midpoint' ? base - 0.5 * (target.alpha * expm) * d1 : base + target.alpha * (expm / h + 1) * d1;
+        prev[i] =
+          c.solver_type === 'midpoint'
+            ? base - 0.5 * (target.alpha * expm) * d1
+            : base + target.alpha * (expm / h + 1) * d1;
       }
     }
     this.previousX0 = x0;

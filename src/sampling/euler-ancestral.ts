@@ -36,7 +36,9 @@ export class EulerAncestralScheduler extends EulerScheduler {
     const index = this.currentIndex(t);
     const sigmaFrom = this.sigmas[index]!;
     const sigmaTo = this.sigmas[index + 1]!;
-    const sigmaUp = Math.sqrt((sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom));
+    const sigmaUp = Math.sqrt(
+      (sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom),
+    );
     const sigmaDown = Math.sqrt(Math.max(0, sigmaTo * sigmaTo - sigmaUp * sigmaUp));
     const dt = sigmaDown - sigmaFrom;
     const vPrediction = this.config.prediction_type === 'v_prediction';

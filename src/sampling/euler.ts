@@ -47,7 +47,9 @@ export function readEulerKeys(reader: ConfigReader, karrasAllowed = true): Euler
 
 /** x0 from the model output at noise level sigma (VE form): epsilon or v-prediction. */
 export function predictOriginal(vPrediction: boolean, x: number, out: number, sigma: number): number {
-  return vPrediction ? out * (-sigma / Math.sqrt(sigma * sigma + 1)) + x / (sigma * sigma + 1) : x - sigma * out;
+  return vPrediction
+    ? out * (-sigma / Math.sqrt(sigma * sigma + 1)) + x / (sigma * sigma + 1)
+    : x - sigma * out;
 }
 
 /** Euler sampler; keeps its step index, so pass `timesteps` in order (reset() or setTimesteps() to restart). */
@@ -72,7 +74,13 @@ export class EulerScheduler extends SchedulerBase {
 
   protected computeTimesteps(count: number): readonly number[] {
     const c = this.config;
-    let timesteps = spacedTimesteps(c.timestep_spacing, count, c.num_train_timesteps, c.steps_offset, false).map(Math.fround);
+    let timesteps = spacedTimesteps(
+      c.timestep_spacing,
+      count,
+      c.num_train_timesteps,
+      c.steps_offset,
+      false,
+    ).map(Math.fround);
     let sigmas: number[] = timesteps.map((t) => sigmaAtTimestep(this.schedule, t));
     if (c.use_karras_sigmas) {
       const sigmaMin = c.sigma_min ?? sigmas[sigmas.length - 1]!;
@@ -88,7 +96,10 @@ export class EulerScheduler extends SchedulerBase {
   scaleModelInput(sample: Latents, t: number): Latents {
     const sigma = this.scheduleSigmas[this.currentIndex(t)]!;
     const scale = 1 / Math.sqrt(sigma * sigma + 1);
-    return float32(sample.shape, sample.data.map((x) => x * scale));
+    return float32(
+      sample.shape,
+      sample.data.map((x) => x * scale),
+    );
   }
 
   /**

@@ -24,7 +24,11 @@ export function resolvePndmConfig(raw: RawSchedulerConfig, where: string): PndmC
   const reader = new ConfigReader(raw, where);
   const common = reader.common({ timestep_spacing: 'leading' });
   const config: PndmConfig = { ...common, set_alpha_to_one: reader.bool('set_alpha_to_one', false) };
-  reader.mustBe('skip_prk_steps', true, 'the Runge-Kutta warm-up (skip_prk_steps false, the class default) is not implemented');
+  reader.mustBe(
+    'skip_prk_steps',
+    true,
+    'the Runge-Kutta warm-up (skip_prk_steps false, the class default) is not implemented',
+  );
   reader.finish();
   return config;
 }
@@ -49,7 +53,13 @@ export class PndmScheduler extends SchedulerBase {
 
   protected computeTimesteps(count: number): readonly number[] {
     const c = this.config;
-    const descending = spacedTimesteps(c.timestep_spacing, count, c.num_train_timesteps, c.steps_offset, true);
+    const descending = spacedTimesteps(
+      c.timestep_spacing,
+      count,
+      c.num_train_timesteps,
+      c.steps_offset,
+      true,
+    );
     if (descending.length < 2) return descending;
     // The second timestep runs twice: its first evaluation completes a 2nd-order step from the first one.
     return [descending[0]!, descending[1]!, ...descending.slice(1)];
@@ -113,13 +123,22 @@ export class PndmScheduler extends SchedulerBase {
     const result = this.transfer(x, timestep, prevTimestep, combined);
     this.counter++;
     this.advance(index);
-    return { prevSample: float32(sample.shape, result.prev), predOriginalSample: float32(sample.shape, result.x0) };
+    return {
+      prevSample: float32(sample.shape, result.prev),
+      predOriginalSample: float32(sample.shape, result.x0),
+    };
   }
 
   /** PNDM eq. 9 from timestep to prevTimestep with effective output e' (epsilon, or v converted to epsilon). */
-  private transfer(x: Float32Array, timestep: number, prevTimestep: number, output: Float32Array): { prev: Float32Array; x0: Float32Array } {
+  private transfer(
+    x: Float32Array,
+    timestep: number,
+    prevTimestep: number,
+    output: Float32Array,
+  ): { prev: Float32Array; x0: Float32Array } {
     const a = alphaCumprodAtTimestep(this.schedule, timestep);
-    const aPrev = prevTimestep >= 0 ? alphaCumprodAtTimestep(this.schedule, prevTimestep) : this.finalAlphaCumprod();
+    const aPrev =
+      prevTimestep >= 0 ? alphaCumprodAtTimestep(this.schedule, prevTimestep) : this.finalAlphaCumprod();
     const sampleCoefficient = Math.sqrt(aPrev / a);
     const denominator = a * Math.sqrt(1 - aPrev) + Math.sqrt(a * (1 - a) * aPrev);
     const vPrediction = this.config.prediction_type === 'v_prediction';

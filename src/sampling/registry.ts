@@ -47,14 +47,21 @@ export function isSchedulerId(value: string): value is SchedulerId {
 /** Throws unless `value` is one of SCHEDULER_IDS. @throws InputError listing the valid ids */
 export function parseSchedulerId(value: string): SchedulerId {
   if (isSchedulerId(value)) return value;
-  throw new InputError({ what: `unknown scheduler "${value}"`, where: 'scheduler', fix: `use one of ${SCHEDULER_IDS.join(', ')}` });
+  throw new InputError({
+    what: `unknown scheduler "${value}"`,
+    where: 'scheduler',
+    fix: `use one of ${SCHEDULER_IDS.join(', ')}`,
+  });
 }
 
 function build(id: SchedulerId, raw: RawSchedulerConfig, options: CreateSchedulerOptions): Scheduler {
   const where = options.where ?? 'scheduler_config.json';
   switch (id) {
     case 'ddim':
-      return new DdimScheduler(resolveDdimConfig(raw, where), options.eta === undefined ? {} : { eta: options.eta });
+      return new DdimScheduler(
+        resolveDdimConfig(raw, where),
+        options.eta === undefined ? {} : { eta: options.eta },
+      );
     case 'euler':
       return new EulerScheduler(resolveEulerConfig(raw, where));
     case 'euler-a':
@@ -79,13 +86,20 @@ function build(id: SchedulerId, raw: RawSchedulerConfig, options: CreateSchedule
  * @throws InputError for an unknown id (listing SCHEDULER_IDS)
  * @throws ModelError for an unknown `_class_name` or a used key with an unsupported value (all listed at once)
  */
-export function createScheduler(idOrConfig: string | RawSchedulerConfig, config?: RawSchedulerConfig, options: CreateSchedulerOptions = {}): Scheduler {
+export function createScheduler(
+  idOrConfig: string | RawSchedulerConfig,
+  config?: RawSchedulerConfig,
+  options: CreateSchedulerOptions = {},
+): Scheduler {
   if (typeof idOrConfig === 'string') {
     const id = parseSchedulerId(idOrConfig);
     return build(id, { ...(config ?? {}), ...ID_OVERRIDES[id] }, options);
   }
   const className = idOrConfig['_class_name'];
-  const id = typeof className === 'string' ? (SCHEDULER_CLASS_NAMES as Record<string, SchedulerId>)[className] : undefined;
+  const id =
+    typeof className === 'string'
+      ? (SCHEDULER_CLASS_NAMES as Record<string, SchedulerId>)[className]
+      : undefined;
   if (id === undefined) {
     throw new ModelError({
       what: `unsupported scheduler class ${JSON.stringify(className)}`,

@@ -52,7 +52,8 @@ export function torchLinspaceFloat32(start: number, end: number, steps: number):
   const e = f(end);
   const step = f(f(e - s) / (steps - 1));
   const halfway = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) out[i] = i < halfway ? f(s + f(step * i)) : f(e - f(step * (steps - i - 1)));
+  for (let i = 0; i < steps; i++)
+    out[i] = i < halfway ? f(s + f(step * i)) : f(e - f(step * (steps - i - 1)));
   return out;
 }
 

@@ -1,7 +1,12 @@
 // Reading diffusers' scheduler_config.json into typed, validated options (style.md "Schedulers": keys we do not use
 // are ignored; a used key with an unsupported value is a ModelError). Spec: diffusers 0.27 scheduler constructors.
 import { ModelError, type Problem } from '../errors.ts';
-import { BETA_SCHEDULES, TIMESTEP_SPACINGS, type NoiseScheduleConfig, type TimestepSpacing } from './schedule.ts';
+import {
+  BETA_SCHEDULES,
+  TIMESTEP_SPACINGS,
+  type NoiseScheduleConfig,
+  type TimestepSpacing,
+} from './schedule.ts';
 
 /** A scheduler_config.json object as parsed, before validation. */
 export type RawSchedulerConfig = Readonly<Record<string, unknown>>;
@@ -53,12 +58,20 @@ export function parseSchedulerConfigText(text: string, where: string): RawSchedu
     );
   } catch (e) {
     throw new ModelError(
-      { what: `scheduler config is not valid JSON (${(e as Error).message})`, where, fix: 're-save it with diffusers save_config' },
+      {
+        what: `scheduler config is not valid JSON (${(e as Error).message})`,
+        where,
+        fix: 're-save it with diffusers save_config',
+      },
       { cause: e },
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ModelError({ what: 'scheduler config is not a JSON object', where, fix: 'use a diffusers scheduler_config.json' });
+    throw new ModelError({
+      what: 'scheduler config is not a JSON object',
+      where,
+      fix: 'use a diffusers scheduler_config.json',
+    });
   }
   return parsed as RawSchedulerConfig;
 }
@@ -85,16 +98,28 @@ export class ConfigReader {
   }
 
   /** A finite number (an integer when `integer`), at least `min`; `fallback` when absent or null. */
-  number(key: string, fallback: number, options: { integer?: boolean; min?: number; allowInfinite?: boolean } = {}): number {
+  number(
+    key: string,
+    fallback: number,
+    options: { integer?: boolean; min?: number; allowInfinite?: boolean } = {},
+  ): number {
     if (!this.has(key)) return fallback;
     const value = this.raw[key];
     const finiteOk = options.allowInfinite === true ? !Number.isNaN(value) : Number.isFinite(value);
     if (typeof value !== 'number' || !finiteOk || (options.integer === true && !Number.isInteger(value))) {
-      this.problem(key, `expected ${options.integer === true ? 'an integer' : 'a finite number'}, got ${JSON.stringify(value)}`, 'fix the value in scheduler_config.json');
+      this.problem(
+        key,
+        `expected ${options.integer === true ? 'an integer' : 'a finite number'}, got ${JSON.stringify(value)}`,
+        'fix the value in scheduler_config.json',
+      );
       return fallback;
     }
     if (options.min !== undefined && value < options.min) {
-      this.problem(key, `expected a value >= ${options.min}, got ${value}`, 'fix the value in scheduler_config.json');
+      this.problem(
+        key,
+        `expected a value >= ${options.min}, got ${value}`,
+        'fix the value in scheduler_config.json',
+      );
       return fallback;
     }
     return value;
@@ -105,7 +130,11 @@ export class ConfigReader {
     if (!this.has(key)) return fallback;
     const value = this.raw[key];
     if (typeof value !== 'boolean') {
-      this.problem(key, `expected true or false, got ${JSON.stringify(value)}`, 'fix the value in scheduler_config.json');
+      this.problem(
+        key,
+        `expected true or false, got ${JSON.stringify(value)}`,
+        'fix the value in scheduler_config.json',
+      );
       return fallback;
     }
     return value;
@@ -116,7 +145,11 @@ export class ConfigReader {
     if (!this.has(key)) return fallback;
     const value = this.raw[key];
     if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-      this.problem(key, `unsupported value ${JSON.stringify(value)}`, `use one of ${values.map((v) => `"${v}"`).join(', ')}`);
+      this.problem(
+        key,
+        `unsupported value ${JSON.stringify(value)}`,
+        `use one of ${values.map((v) => `"${v}"`).join(', ')}`,
+      );
       return fallback;
     }
     return value as T;
@@ -127,7 +160,11 @@ export class ConfigReader {
     if (!this.has(key)) return;
     const value = this.raw[key];
     if (value !== supported) {
-      this.problem(key, `unsupported value ${JSON.stringify(value)} (${why})`, `set it to ${JSON.stringify(supported)} or choose another scheduler`);
+      this.problem(
+        key,
+        `unsupported value ${JSON.stringify(value)} (${why})`,
+        `set it to ${JSON.stringify(supported)} or choose another scheduler`,
+      );
     }
   }
 
@@ -135,7 +172,11 @@ export class ConfigReader {
   mustBe(key: string, supported: unknown, why: string): void {
     if (this.raw[key] !== supported) {
       const got = this.has(key) ? JSON.stringify(this.raw[key]) : 'absent';
-      this.problem(key, `unsupported value ${got} (${why})`, `set it to ${JSON.stringify(supported)} or choose another scheduler`);
+      this.problem(
+        key,
+        `unsupported value ${got} (${why})`,
+        `set it to ${JSON.stringify(supported)} or choose another scheduler`,
+      );
     }
   }
 
@@ -143,8 +184,16 @@ export class ConfigReader {
   numberList(key: string, length: number): number[] | undefined {
     if (!this.has(key)) return undefined;
     const value = this.raw[key];
-    if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      this.problem(key, `expected ${length} finite numbers`, 'fix trained_betas or remove it to use beta_schedule');
+    if (
+      !Array.isArray(value) ||
+      value.length !== length ||
+      !value.every((v) => typeof v === 'number' && Number.isFinite(v))
+    ) {
+      this.problem(
+        key,
+        `expected ${length} finite numbers`,
+        'fix trained_betas or remove it to use beta_schedule',
+      );
       return undefined;
     }
     return value as number[];
@@ -152,7 +201,10 @@ export class ConfigReader {
 
   /** Reads the keys shared by every scheduler. `defaults` are the diffusers class's constructor defaults. */
   common(defaults: Partial<CommonSchedulerConfig> = {}): CommonSchedulerConfig {
-    const num_train_timesteps = this.number('num_train_timesteps', defaults.num_train_timesteps ?? 1000, { integer: true, min: 2 });
+    const num_train_timesteps = this.number('num_train_timesteps', defaults.num_train_timesteps ?? 1000, {
+      integer: true,
+      min: 2,
+    });
     const config: CommonSchedulerConfig = {
       num_train_timesteps,
       beta_start: this.number('beta_start', defaults.beta_start ?? 0.0001, { min: 0 }),
@@ -160,7 +212,11 @@ export class ConfigReader {
       beta_schedule: this.oneOf('beta_schedule', BETA_SCHEDULES, defaults.beta_schedule ?? 'linear'),
       trained_betas: this.numberList('trained_betas', num_train_timesteps),
       prediction_type: this.oneOf('prediction_type', PREDICTION_TYPES, defaults.prediction_type ?? 'epsilon'),
-      timestep_spacing: this.oneOf('timestep_spacing', TIMESTEP_SPACINGS, defaults.timestep_spacing ?? 'linspace'),
+      timestep_spacing: this.oneOf(
+        'timestep_spacing',
+        TIMESTEP_SPACINGS,
+        defaults.timestep_spacing ?? 'linspace',
+      ),
       steps_offset: this.number('steps_offset', defaults.steps_offset ?? 0, { integer: true, min: 0 }),
     };
     this.only('rescale_betas_zero_snr', false, 'zero-terminal-SNR rescaling is not implemented');

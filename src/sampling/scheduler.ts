@@ -112,7 +112,11 @@ export function startIndexForStrength(count: number, strength: number, order: nu
 
 /** Throws InputError unless `b` has the shape of `a`. */
 export function checkSameShape(a: Latents, b: Latents, aName: string, bName: string): void {
-  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]) || a.data.length !== b.data.length) {
+  if (
+    a.shape.length !== b.shape.length ||
+    a.shape.some((d, i) => d !== b.shape[i]) ||
+    a.data.length !== b.data.length
+  ) {
     throw new InputError({
       what: `${bName} has shape ${formatShape(b.shape)} but ${aName} has ${formatShape(a.shape)}`,
       where: bName,
@@ -124,7 +128,11 @@ export function checkSameShape(a: Latents, b: Latents, aName: string, bName: str
 /** Throws InputError unless t is finite. */
 export function checkTimestep(t: number): void {
   if (!Number.isFinite(t)) {
-    throw new InputError({ what: `timestep must be a finite number, got ${t}`, where: 't', fix: 'pass a value of scheduler.timesteps' });
+    throw new InputError({
+      what: `timestep must be a finite number, got ${t}`,
+      where: 't',
+      fix: 'pass a value of scheduler.timesteps',
+    });
   }
 }
 
@@ -133,7 +141,11 @@ export function timestepsPerBatch(x0: Latents, t: number | readonly number[]): n
   const batch = x0.shape[0] ?? 1;
   const list = typeof t === 'number' ? new Array<number>(batch).fill(t) : [...t];
   if (list.length !== batch) {
-    throw new InputError({ what: `got ${list.length} timesteps for a batch of ${batch}`, where: 't', fix: 'pass one timestep, or one per batch element' });
+    throw new InputError({
+      what: `got ${list.length} timesteps for a batch of ${batch}`,
+      where: 't',
+      fix: 'pass one timestep, or one per batch element',
+    });
   }
   list.forEach(checkTimestep);
   return list;
@@ -192,7 +204,8 @@ export abstract class SchedulerBase implements Scheduler {
     if (options.strength !== undefined) validateStrength(options.strength);
     this.allTimesteps = this.computeTimesteps(count);
     this.stepCount = count;
-    this.beginIndex = options.strength === undefined ? 0 : startIndexForStrength(count, options.strength, this.order);
+    this.beginIndex =
+      options.strength === undefined ? 0 : startIndexForStrength(count, options.strength, this.order);
     this.reset();
   }
 
@@ -210,13 +223,19 @@ export abstract class SchedulerBase implements Scheduler {
     if ('step' in position) {
       const loop = this.timesteps;
       if (!Number.isInteger(position.step) || position.step < 0 || position.step > loop.length) {
-        throw new InputError({ what: `step ${position.step} is outside 0..${loop.length}`, where: 'sigmaAt', fix: 'pass an index into scheduler.timesteps' });
+        throw new InputError({
+          what: `step ${position.step} is outside 0..${loop.length}`,
+          where: 'sigmaAt',
+          fix: 'pass an index into scheduler.timesteps',
+        });
       }
       return this.sigmaAtIndex(this.beginIndex + position.step);
     }
     checkTimestep(position.t);
     const index = this.allTimesteps.indexOf(position.t);
-    return index >= 0 && this.sigmas !== undefined ? this.sigmas[index]! : sigmaAtTimestep(this.schedule, position.t);
+    return index >= 0 && this.sigmas !== undefined
+      ? this.sigmas[index]!
+      : sigmaAtTimestep(this.schedule, position.t);
   }
 
   /** Sigma of the sample entering full-schedule index i (i = length: after the last step). */

@@ -47,7 +47,9 @@ export function readSafetensors(path: string): Map<string, ReadTensor> {
       data = new Float64Array(count);
       for (let i = 0; i < count; i++) data[i] = Number(view.getBigInt64(base + begin + 8 * i, true));
     } else {
-      throw new Error(`${path}: tensor ${name} has dtype ${entry.dtype}; this test reader handles F32, F16, I64`);
+      throw new Error(
+        `${path}: tensor ${name} has dtype ${entry.dtype}; this test reader handles F32, F16, I64`,
+      );
     }
     if (end - begin !== count * (entry.dtype === 'F16' ? 2 : entry.dtype === 'F32' ? 4 : 8)) {
       throw new Error(`${path}: tensor ${name} byte range does not match its shape`);

@@ -3,7 +3,11 @@
 // scale_model_input(x, t_i); x = step(model_outputs[i], t_i, x).prev_sample).
 import { readFileSync } from 'node:fs';
 import { float32, type Tensor } from '../../src/tensor.ts';
-import { parseSchedulerConfigText, type RawSchedulerConfig, type Scheduler } from '../../src/sampling/index.ts';
+import {
+  parseSchedulerConfigText,
+  type RawSchedulerConfig,
+  type Scheduler,
+} from '../../src/sampling/index.ts';
 import { readSafetensors, sliceFirst, tensorOf, type ReadTensor } from './read-safetensors.ts';
 import { referencePath } from './reference.ts';
 
@@ -35,10 +39,18 @@ export interface Trajectory {
  * Runs the fixture protocol over scheduler.timesteps.
  * @param xTUnit [1, 4, 8, 8] unit noise; @param modelOutputs [S, 1, 4, 8, 8]; @param noises optional [S, ...]
  */
-export function runTrajectory(scheduler: Scheduler, xTUnit: ReadTensor, modelOutputs: ReadTensor, noises?: ReadTensor): Trajectory {
+export function runTrajectory(
+  scheduler: Scheduler,
+  xTUnit: ReadTensor,
+  modelOutputs: ReadTensor,
+  noises?: ReadTensor,
+): Trajectory {
   const shape = xTUnit.shape;
   const sigma = scheduler.initNoiseSigma;
-  let x: Tensor<'float32'> = float32(shape, Float32Array.from(xTUnit.data, (v) => v * sigma));
+  let x: Tensor<'float32'> = float32(
+    shape,
+    Float32Array.from(xTUnit.data, (v) => v * sigma),
+  );
   const result: Trajectory = { modelInputs: [], prevSamples: [], predOriginalSamples: [] };
   scheduler.timesteps.forEach((t, i) => {
     result.modelInputs.push(scheduler.scaleModelInput(x, t).data);
@@ -55,7 +67,10 @@ export function runTrajectory(scheduler: Scheduler, xTUnit: ReadTensor, modelOut
  * max over steps of max|actual - expected| / max|expected over the whole trajectory| (the README's "relative to
  * max|x|"), plus the step count compared.
  */
-export function trajectoryError(actual: readonly Float32Array[], expected: ReadTensor): { maxRel: number; steps: number } {
+export function trajectoryError(
+  actual: readonly Float32Array[],
+  expected: ReadTensor,
+): { maxRel: number; steps: number } {
   const steps = expected.shape[0] ?? 0;
   let scale = 0;
   for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
@@ -63,7 +78,8 @@ export function trajectoryError(actual: readonly Float32Array[], expected: ReadT
   for (let i = 0; i < steps; i++) {
     const want = sliceFirst(expected, i);
     const got = actual[i];
-    if (!got || got.length !== want.length) throw new Error(`step ${i}: expected ${want.length} values, got ${got?.length ?? 'none'}`);
+    if (!got || got.length !== want.length)
+      throw new Error(`step ${i}: expected ${want.length} values, got ${got?.length ?? 'none'}`);
     for (let j = 0; j < want.length; j++) maxAbs = Math.max(maxAbs, Math.abs(got[j]! - want[j]!));
   }
   if (actual.length !== steps) throw new Error(`expected ${steps} steps, got ${actual.length}`);
