@@ -2,6 +2,8 @@
 // The only place (with server/) that prints, exits or catches everything.
 import { Command, CommanderError } from 'commander';
 import { describeError, isUserError } from '../errors.ts';
+import { registerEvalCommand } from './eval.ts';
+import { registerWorldCommand } from './world.ts';
 
 /** Exit codes: 0 ok, 1 user error (bad input, model, collage), 2 usage error, 3 internal error, 130 cancelled. */
 export const EXIT_CODES = { ok: 0, userError: 1, usage: 2, internal: 3, cancelled: 130 } as const;
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .description('Layered, controllable image generation (Collage Diffusion) on Stable Diffusion models')
     .version('0.1.0')
     .exitOverride();
+  registerWorldCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 

@@ -25,7 +25,7 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Graph {
   const dependent = dependsOn(graph.nodes, wrt);
   const onPath = ancestorsOf(graph.nodes, loss);
   const grads = new Map<number, Value>();
-  grads.set(loss.id, g.expand(g.scalar(1, loss.dtype), loss.shape));
+  grads.set(loss.id, g.withNodePrefix(`${loss.name}/grad`, () => g.expand(g.scalar(1, loss.dtype), loss.shape)));
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
     if (!onPath.has(node) || !node.outputs.some((o) => dependent.has(o.id))) continue;

@@ -23,3 +23,4 @@ export { EngineSession, type SessionOptions, type SessionTimings } from './runti
 export { emitModel, decodeModel, OPSET } from './onnx.ts';
 export { defaultCacheDir } from './cache.ts';
 export { OPS, noGradient, type OpType, type OpAttrs } from './ops/index.ts';
+export { AdamW, clipGradNorm, warmupLr, DEFAULT_ADAMW_OPTIONS, type AdamWOptions } from './optim.ts';

@@ -1,0 +1,61 @@
+// The report's plot: one panel per metric, a bar per method with its 95% interval, drawn by Vega-Lite (headless,
+// SVG) and rasterised to PNG by sharp.
+import sharp from 'sharp';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Estimate } from './bootstrap.ts';
+import { METRIC_IDS, METRIC_INFO, type MetricId } from './metrics.ts';
+
+/** Summary by method id then metric (runner.ts summarizeRun). */
+export type RunSummary = Readonly<Record<string, Readonly<Record<MetricId, Estimate>>>>;
+
+/** The Vega-Lite specification of the metrics plot: faceted bars with error bars, independent y scales. */
+export function metricsPlotSpec(summary: RunSummary): TopLevelSpec {
+  const values = Object.entries(summary).flatMap(([method, metrics]) =>
+    METRIC_IDS.map((id) => {
+      const e = metrics[id];
+      const info = METRIC_INFO[id];
+      return { method, metric: `${info.label} (${info.better === 'higher' ? '↑' : '↓'})`, mean: e.mean, lo: e.lo, hi: e.hi };
+    }),
+  );
+  const order = METRIC_IDS.map((id) => `${METRIC_INFO[id].label} (${METRIC_INFO[id].better === 'higher' ? '↑' : '↓'})`);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    facet: { field: 'metric', type: 'nominal', title: null, sort: order, header: { labelFontSize: 12 } },
+    columns: 4,
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 150,
+      height: 130,
+      layer: [
+        {
+          mark: 'bar',
+          encoding: {
+            x: { field: 'method', type: 'nominal', title: null, axis: { labelAngle: -30 } },
+            y: { field: 'mean', type: 'quantitative', title: null },
+            color: { field: 'method', type: 'nominal', legend: null },
+          },
+        },
+        {
+          mark: { type: 'errorbar', ticks: true },
+          encoding: {
+            x: { field: 'method', type: 'nominal' },
+            y: { field: 'lo', type: 'quantitative' },
+            y2: { field: 'hi' },
+          },
+        },
+      ],
+    },
+    config: { background: 'white' },
+  };
+}
+
+/** The metrics plot as SVG text and PNG bytes. */
+export async function renderMetricsPlot(summary: RunSummary): Promise<{ svg: string; png: Uint8Array }> {
+  const view = new View(parse(compile(metricsPlotSpec(summary)).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = await sharp(Buffer.from(svg), { density: 144 }).png().toBuffer();
+  return { svg, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) };
+}
