@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isUserError } from '../errors.ts';
 import { registerEvalCommand } from './eval.ts';
 import { registerWorldCommand } from './world.ts';
+import { registerComposeCommand } from './compose.ts';
+import { registerImportCommand } from './import.ts';
 
 /** Exit codes: 0 ok, 1 user error (bad input, model, collage), 2 usage error, 3 internal error, 130 cancelled. */
 export const EXIT_CODES = { ok: 0, userError: 1, usage: 2, internal: 3, cancelled: 130 } as const;
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerWorldCommand(program);
   registerEvalCommand(program);
+  registerComposeCommand(program);
+  registerImportCommand(program);
   return program;
 }
 

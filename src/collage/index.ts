@@ -18,3 +18,4 @@ export * from './import-psd.ts';
 export * from './import-ora.ts';
 export * from './import-demo.ts';
 export * from './import-file.ts';
+export * from './compose.ts';
