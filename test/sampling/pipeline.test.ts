@@ -11,7 +11,11 @@ test('guidance combines the halves as uncond + g·(cond − uncond)', () => {
 });
 
 test('the loop feeds [uncond, cond] in one batch and marks the conditional half', async () => {
-  const sched = createScheduler('ddim', { beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012 });
+  const sched = createScheduler('ddim', {
+    beta_schedule: 'scaled_linear',
+    beta_start: 0.00085,
+    beta_end: 0.012,
+  });
   sched.setTimesteps(3);
   const seen: number[] = [];
   const predict: NoisePredictor = async (sample, context, _step, conditionalFrom) => {
@@ -28,7 +32,11 @@ test('the loop feeds [uncond, cond] in one batch and marks the conditional half'
 });
 
 test('aborting at step 3 stops before the next model call with CancelledError', async () => {
-  const sched = createScheduler('euler', { beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012 });
+  const sched = createScheduler('euler', {
+    beta_schedule: 'scaled_linear',
+    beta_start: 0.00085,
+    beta_end: 0.012,
+  });
   sched.setTimesteps(20);
   const controller = new AbortController();
   let calls = 0;
@@ -49,11 +57,14 @@ test('guidance that is not finite is a clear input error', async () => {
   const sched = createScheduler('ddim', {});
   sched.setTimesteps(2);
   const predict: NoisePredictor = async (s) => s;
-  await assert.rejects(denoise(predict, sched, float32([1, 4, 1, 1]), float32([1, 77, 1]), undefined, { guidance: Number.NaN }), (e: unknown) => {
-    assert.ok(e instanceof InputError);
-    assert.match(e.message, /guidance must be a finite number/);
-    return true;
-  });
+  await assert.rejects(
+    denoise(predict, sched, float32([1, 4, 1, 1]), float32([1, 77, 1]), undefined, { guidance: Number.NaN }),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, /guidance must be a finite number/);
+      return true;
+    },
+  );
 });
 
 test('a latent preview maps each latent pixel to one RGB pixel', () => {
@@ -61,6 +72,9 @@ test('a latent preview maps each latent pixel to one RGB pixel', () => {
   const p = latentPreview(latents);
   assert.equal(p.width, 2);
   assert.equal(p.height, 1);
-  assert.deepEqual([...p.data.slice(0, 4)], [Math.round(1.298 * 127.5), Math.round(1.207 * 127.5), Math.round(1.208 * 127.5), 255]);
+  assert.deepEqual(
+    [...p.data.slice(0, 4)],
+    [Math.round(1.298 * 127.5), Math.round(1.207 * 127.5), Math.round(1.208 * 127.5), 255],
+  );
   assert.deepEqual([...p.data.slice(4, 8)], [128, 128, 128, 255]);
 });
