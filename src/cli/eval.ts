@@ -1,7 +1,14 @@
 // `collage-diffusion eval`: runs methods on Shapes World benchmark cases and writes a report (world.md).
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
-import { evalMethods, resolveEvalMethods, runBenchmark, writeReport, REPORT_FILES, DEFAULT_RUN_OPTIONS } from '../eval/index.ts';
+import {
+  evalMethods,
+  resolveEvalMethods,
+  runBenchmark,
+  writeReport,
+  REPORT_FILES,
+  DEFAULT_RUN_OPTIONS,
+} from '../eval/index.ts';
 import { join } from 'node:path';
 import { parseIntegerOption } from './integer-option.ts';
 
@@ -20,14 +27,27 @@ export interface EvalCommandOptions {
 export function parseSettings(pairs: readonly string[]): Record<string, string> {
   const settings: Record<string, string> = {};
   const bad = pairs.filter((p) => !/^[A-Za-z][\w.-]*=/.test(p));
-  if (bad.length > 0) throw new InputError(bad.map((p) => ({ what: `"${p}" is not key=value`, where: '--set', fix: 'write e.g. --set steps=20' })));
+  if (bad.length > 0)
+    throw new InputError(
+      bad.map((p) => ({ what: `"${p}" is not key=value`, where: '--set', fix: 'write e.g. --set steps=20' })),
+    );
   for (const p of pairs) settings[p.slice(0, p.indexOf('='))] = p.slice(p.indexOf('=') + 1);
   return settings;
 }
 
 export async function evalCommand(options: EvalCommandOptions): Promise<void> {
-  const ids = options.methods.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (ids.length === 0) throw new InputError({ what: 'no method given', where: '--methods', fix: `use some of: ${evalMethods().map((m) => m.id).join(', ')}` });
+  const ids = options.methods
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (ids.length === 0)
+    throw new InputError({
+      what: 'no method given',
+      where: '--methods',
+      fix: `use some of: ${evalMethods()
+        .map((m) => m.id)
+        .join(', ')}`,
+    });
   const methods = resolveEvalMethods(ids);
   const cases = parseIntegerOption(options.cases, '--cases', 1, 100000);
   const started = performance.now();
@@ -39,19 +59,30 @@ export async function evalCommand(options: EvalCommandOptions): Promise<void> {
     settings: parseSettings(options.set),
     ...(options.writeCases ? { writeCasesTo: join(options.out, 'cases') } : {}),
     onProgress: (e) => {
-      if (e.step === e.total || e.step % Math.max(1, Math.round(e.total / 10)) === 0) console.error(`eval: ${e.step}/${e.total} cases`);
+      if (e.step === e.total || e.step % Math.max(1, Math.round(e.total / 10)) === 0)
+        console.error(`eval: ${e.step}/${e.total} cases`);
     },
   });
   await writeReport(options.out, run);
-  console.log(`wrote ${join(options.out, REPORT_FILES.markdown)} (${cases} cases × ${methods.length} methods in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `wrote ${join(options.out, REPORT_FILES.markdown)} (${cases} cases × ${methods.length} methods in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('score methods on Shapes World benchmark cases (spatial fidelity, appearance fidelity, harmonization)')
+    .description(
+      'score methods on Shapes World benchmark cases (spatial fidelity, appearance fidelity, harmonization)',
+    )
     .option('--cases <n>', 'number of cases', String(DEFAULT_RUN_OPTIONS.cases))
-    .option('--methods <ids>', `comma-separated method ids (${evalMethods().map((m) => m.id).join(', ')})`, 'naive,ground-truth')
+    .option(
+      '--methods <ids>',
+      `comma-separated method ids (${evalMethods()
+        .map((m) => m.id)
+        .join(', ')})`,
+      'naive,ground-truth',
+    )
     .requiredOption('-o, --out <dir>', 'report folder')
     .option('--size <px>', 'canvas side in px, a multiple of 8', String(DEFAULT_RUN_OPTIONS.sizePx))
     .option('--first <index>', 'first case index in the evaluation stream', '0')

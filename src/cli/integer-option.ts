@@ -8,7 +8,11 @@ import { InputError } from '../errors.ts';
 export function parseIntegerOption(text: string, option: string, min: number, max: number): number {
   const value = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InputError({ what: `expected an integer in [${min}, ${max}], received "${text}"`, where: option, fix: `pass ${option} ${min}` });
+    throw new InputError({
+      what: `expected an integer in [${min}, ${max}], received "${text}"`,
+      where: option,
+      fix: `pass ${option} ${min}`,
+    });
   }
   return value;
 }

@@ -2,7 +2,14 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
-import { CASE_FILES, imageGrid, makeCase, writeCaseFiles, writeFileAtomically, writePngFile } from '../eval/index.ts';
+import {
+  CASE_FILES,
+  imageGrid,
+  makeCase,
+  writeCaseFiles,
+  writeFileAtomically,
+  writePngFile,
+} from '../eval/index.ts';
 import { MAX_SCENE_INDEX } from '../world/index.ts';
 import { parseIntegerOption } from './integer-option.ts';
 
@@ -22,7 +29,12 @@ export async function worldSample(options: WorldSampleOptions): Promise<void> {
   const n = parseIntegerOption(options.n, '--n', 1, 10000);
   const seed = parseIntegerOption(options.seed, '--seed', 0, MAX_SCENE_INDEX);
   const size = parseIntegerOption(options.size, '--size', 64, 4096);
-  if (size % 8 !== 0) throw new InputError({ what: `size ${size} is not a multiple of 8`, where: '--size', fix: `use ${size - (size % 8)} or ${size - (size % 8) + 8}` });
+  if (size % 8 !== 0)
+    throw new InputError({
+      what: `size ${size} is not a multiple of 8`,
+      where: '--size',
+      fix: `use ${size - (size % 8)} or ${size - (size % 8) + 8}`,
+    });
   const captions: string[] = [];
   const scenes = [];
   for (let i = 0; i < n; i++) {
@@ -42,7 +54,9 @@ export async function worldSample(options: WorldSampleOptions): Promise<void> {
 }
 
 export function registerWorldCommand(program: Command): void {
-  const world = program.command('world').description('the Shapes World: procedural scenes for training and evaluation');
+  const world = program
+    .command('world')
+    .description('the Shapes World: procedural scenes for training and evaluation');
   world
     .command('sample')
     .description('render training-stream scenes with captions and ready-made collage documents')

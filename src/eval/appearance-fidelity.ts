@@ -85,7 +85,11 @@ function chromaDistance(a: readonly number[], b: readonly number[]): number {
  * @param output [H, W, 3]
  * @param groundTruth [H, W, 3]
  */
-export function appearanceFidelity(output: RgbImage, groundTruth: RgbImage, masks: CaseMasks): AppearanceFidelity {
+export function appearanceFidelity(
+  output: RgbImage,
+  groundTruth: RgbImage,
+  masks: CaseMasks,
+): AppearanceFidelity {
   const hOut = new Float64Array(6);
   const hRef = new Float64Array(6);
   const perObject = masks.visible.map((_, i) => {
@@ -102,7 +106,11 @@ export function appearanceFidelity(output: RgbImage, groundTruth: RgbImage, mask
           cross += hOut[c]! * hRef[c]!;
           energy += hOut[c]! * hOut[c]! + hRef[c]! * hRef[c]!;
         }
-        const o = [output.data[k * 3]! * g[0], output.data[k * 3 + 1]! * g[1], output.data[k * 3 + 2]! * g[2]];
+        const o = [
+          output.data[k * 3]! * g[0],
+          output.data[k * 3 + 1]! * g[1],
+          output.data[k * 3 + 2]! * g[2],
+        ];
         const r = [groundTruth.data[k * 3]!, groundTruth.data[k * 3 + 1]!, groundTruth.data[k * 3 + 2]!];
         chroma += chromaDistance(o, r);
         count++;

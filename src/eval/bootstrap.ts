@@ -33,6 +33,7 @@ export function bootstrapMean(values: readonly number[], resamples = 2000, seed 
     means[r] = s / n;
   }
   means.sort();
-  const at = (q: number): number => means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  const at = (q: number): number =>
+    means[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
   return { mean, lo: at(0.025), hi: at(0.975), n };
 }

@@ -105,11 +105,21 @@ export function makeCase(index: number, sizePx: number, stream: SeedStream = 'ev
  * @param layerLightings one per object, painting order
  * @param index recorded as the case's index and the collage's seed
  */
-export function caseFromScene(scene: Scene, layerLightings: readonly Lighting[], sizePx: number, index = 0): BenchmarkCase {
+export function caseFromScene(
+  scene: Scene,
+  layerLightings: readonly Lighting[],
+  sizePx: number,
+  index = 0,
+): BenchmarkCase {
   const render = renderSceneDetailed(scene, sizePx, sizePx);
   const layers = scene.objects.map((object, i) => {
     const lighting = layerLightings[i] ?? scene.lighting;
-    return { object, lighting, text: objectPhrase(object), layer: renderObjectLayer(object, lighting, sizePx, sizePx) };
+    return {
+      object,
+      lighting,
+      text: objectPhrase(object),
+      layer: renderObjectLayer(object, lighting, sizePx, sizePx),
+    };
   });
   return {
     index,
@@ -151,14 +161,24 @@ export interface CollageDocumentJson {
  * @param backgroundPath path of the background PNG, e.g. "background.png"
  * @param layerPath maps a layer id to its PNG path, e.g. id => `layers/${id}.png`
  */
-export function collageDocument(c: BenchmarkCase, backgroundPath: string, layerPath: (id: string) => string): CollageDocumentJson {
+export function collageDocument(
+  c: BenchmarkCase,
+  backgroundPath: string,
+  layerPath: (id: string) => string,
+): CollageDocumentJson {
   return {
     version: 1,
     width: c.widthPx,
     height: c.heightPx,
     background: { image: backgroundPath },
     prompt: c.promptTemplate,
-    layers: c.layers.map((l) => ({ id: l.object.id, image: layerPath(l.object.id), text: l.text, x: l.layer.x, y: l.layer.y })),
+    layers: c.layers.map((l) => ({
+      id: l.object.id,
+      image: layerPath(l.object.id),
+      text: l.text,
+      x: l.layer.x,
+      y: l.layer.y,
+    })),
     generation: { seed: c.index },
   };
 }

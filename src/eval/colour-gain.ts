@@ -48,5 +48,10 @@ export function lightLikeGain(g: Gain): Gain {
 
 /** Mean over channels of |ln g_c|: 0 when the output is lit like the scene. */
 export function gainDeviation(g: Gain): number {
-  return (Math.abs(Math.log(Math.max(1e-6, g[0]))) + Math.abs(Math.log(Math.max(1e-6, g[1]))) + Math.abs(Math.log(Math.max(1e-6, g[2])))) / 3;
+  return (
+    (Math.abs(Math.log(Math.max(1e-6, g[0]))) +
+      Math.abs(Math.log(Math.max(1e-6, g[1]))) +
+      Math.abs(Math.log(Math.max(1e-6, g[2])))) /
+    3
+  );
 }

@@ -18,7 +18,8 @@ export async function writeFileAtomically(path: string, bytes: Uint8Array | stri
 /** PNG bytes of a float image (3 channels: RGB, 4: RGBA straight alpha), 8 bits per channel. */
 export async function encodePng(image: RgbImage | RgbaImage): Promise<Uint8Array> {
   const channels = image.data.length / (image.width * image.height);
-  if (channels !== 3 && channels !== 4) throw new RangeError(`image has ${channels} channels, expected 3 or 4`);
+  if (channels !== 3 && channels !== 4)
+    throw new RangeError(`image has ${channels} channels, expected 3 or 4`);
   const png = await sharp(toBytes(image), { raw: { width: image.width, height: image.height, channels } })
     .png({ compressionLevel: 9 })
     .toBuffer();
@@ -44,7 +45,10 @@ export const CASE_FILES = Object.freeze({
  * `layers/<id>.png`, plus `scene.png` (the ground truth), `naive-collage.png` and `caption.txt`.
  * @returns the document and its path
  */
-export async function writeCaseFiles(dir: string, c: BenchmarkCase): Promise<{ document: CollageDocumentJson; path: string }> {
+export async function writeCaseFiles(
+  dir: string,
+  c: BenchmarkCase,
+): Promise<{ document: CollageDocumentJson; path: string }> {
   const document = collageDocument(c, CASE_FILES.background, CASE_FILES.layer);
   await writePngFile(join(dir, CASE_FILES.background), c.background);
   for (const l of c.layers) await writePngFile(join(dir, CASE_FILES.layer(l.object.id)), l.layer.image);

@@ -16,10 +16,12 @@ export function imageGrid(rows: readonly (readonly RgbImage[])[], gutterPx = 4):
   out.data.fill(1);
   rows.forEach((row, r) => {
     row.forEach((img, c) => {
-      if (img.width !== w || img.height !== h) throw new RangeError(`grid cell ${r},${c} is ${img.width}×${img.height}, expected ${w}×${h}`);
+      if (img.width !== w || img.height !== h)
+        throw new RangeError(`grid cell ${r},${c} is ${img.width}×${img.height}, expected ${w}×${h}`);
       const ox = gutterPx + c * (w + gutterPx);
       const oy = gutterPx + r * (h + gutterPx);
-      for (let y = 0; y < h; y++) out.data.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), ((oy + y) * out.width + ox) * 3);
+      for (let y = 0; y < h; y++)
+        out.data.set(img.data.subarray(y * w * 3, (y + 1) * w * 3), ((oy + y) * out.width + ox) * 3);
     });
   });
   return out;

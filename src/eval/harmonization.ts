@@ -70,7 +70,12 @@ export function lowResolutionDistance(output: RgbImage, reference: RgbImage, reg
  * @param groundTruth [H, W, 3] render(S)
  * @param background [H, W, 3] S's empty background
  */
-export function harmonization(output: RgbImage, groundTruth: RgbImage, background: RgbImage, masks: CaseMasks): Harmonization {
+export function harmonization(
+  output: RgbImage,
+  groundTruth: RgbImage,
+  background: RgbImage,
+  masks: CaseMasks,
+): Harmonization {
   const n = output.width * output.height;
   const outside = new Uint8Array(n);
   const shadow = new Uint8Array(n);
@@ -78,7 +83,8 @@ export function harmonization(output: RgbImage, groundTruth: RgbImage, backgroun
     if (masks.union[k]! >= 0.01) continue;
     outside[k] = 1;
     let dark = 0;
-    for (let c = 0; c < 3; c++) dark = Math.max(dark, background.data[k * 3 + c]! - groundTruth.data[k * 3 + c]!);
+    for (let c = 0; c < 3; c++)
+      dark = Math.max(dark, background.data[k * 3 + c]! - groundTruth.data[k * 3 + c]!);
     if (dark > SHADOW_THRESHOLD) shadow[k] = 1;
   }
   const gains = masks.visible.map((_, i) => {
@@ -93,7 +99,8 @@ export function harmonization(output: RgbImage, groundTruth: RgbImage, backgroun
   return {
     backgroundError: lowResolutionDistance(output, groundTruth, outside),
     shadowError: lowResolutionDistance(output, groundTruth, shadow),
-    lightGainDeviation: known.length === 0 ? 0 : known.reduce((s, g) => s + gainDeviation(g), 0) / known.length,
+    lightGainDeviation:
+      known.length === 0 ? 0 : known.reduce((s, g) => s + gainDeviation(g), 0) / known.length,
     gains: gains.map((g) => g ?? [1, 1, 1]),
   };
 }

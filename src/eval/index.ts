@@ -1,14 +1,56 @@
 // The fidelity benchmark (world.md "Benchmark cases", method.md §9): cases, metrics, methods, runner, report.
-export { makeCase, caseFromScene, pasteLayers, collageDocument, type BenchmarkCase, type CaseLayer, type CollageDocumentJson } from './case.ts';
+export {
+  makeCase,
+  caseFromScene,
+  pasteLayers,
+  collageDocument,
+  type BenchmarkCase,
+  type CaseLayer,
+  type CollageDocumentJson,
+} from './case.ts';
 export { caseMasks, type CaseMasks } from './masks.ts';
-export { spatialFidelity, foreground, FOREGROUND_THRESHOLD, type SpatialFidelity } from './spatial-fidelity.ts';
+export {
+  spatialFidelity,
+  foreground,
+  FOREGROUND_THRESHOLD,
+  type SpatialFidelity,
+} from './spatial-fidelity.ts';
 export { appearanceFidelity, type AppearanceFidelity } from './appearance-fidelity.ts';
 export { harmonization, lowResolutionDistance, type Harmonization } from './harmonization.ts';
-export { leastSquaresGain, lightLikeGain, gainDeviation, LIGHT_GAIN_BOUNDS, type Gain } from './colour-gain.ts';
-export { computeMetrics, METRIC_IDS, METRIC_INFO, type MetricId, type MetricInfo, type MetricValues } from './metrics.ts';
+export {
+  leastSquaresGain,
+  lightLikeGain,
+  gainDeviation,
+  LIGHT_GAIN_BOUNDS,
+  type Gain,
+} from './colour-gain.ts';
+export {
+  computeMetrics,
+  METRIC_IDS,
+  METRIC_INFO,
+  type MetricId,
+  type MetricInfo,
+  type MetricValues,
+} from './metrics.ts';
 export { bootstrapMean, type Estimate } from './bootstrap.ts';
-export { registerEvalMethod, evalMethods, resolveEvalMethods, methodInput, type EvalMethod, type MethodInput, type MethodContext } from './methods.ts';
-export { runBenchmark, summarizeRun, resolveRunOptions, DEFAULT_RUN_OPTIONS, type RunOptions, type BenchmarkRun, type KeptCase } from './runner.ts';
+export {
+  registerEvalMethod,
+  evalMethods,
+  resolveEvalMethods,
+  methodInput,
+  type EvalMethod,
+  type MethodInput,
+  type MethodContext,
+} from './methods.ts';
+export {
+  runBenchmark,
+  summarizeRun,
+  resolveRunOptions,
+  DEFAULT_RUN_OPTIONS,
+  type RunOptions,
+  type BenchmarkRun,
+  type KeptCase,
+} from './runner.ts';
 export { writeReport, summaryTable, REPORT_FILES } from './report.ts';
 export { metricsPlotSpec, renderMetricsPlot, type RunSummary } from './plot.ts';
 export { imageGrid } from './grid.ts';

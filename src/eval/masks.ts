@@ -24,7 +24,8 @@ export function caseMasks(objects: readonly ObjectRaster[], width: number, heigh
   const n = width * height;
   const coverage = objects.map((o) => {
     const full = new Float32Array(n);
-    for (let j = 0; j < o.height; j++) full.set(o.coverage.subarray(j * o.width, (j + 1) * o.width), (o.y0 + j) * width + o.x0);
+    for (let j = 0; j < o.height; j++)
+      full.set(o.coverage.subarray(j * o.width, (j + 1) * o.width), (o.y0 + j) * width + o.x0);
     return full;
   });
   const visible: Float32Array[] = [];

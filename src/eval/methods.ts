@@ -17,7 +17,13 @@ export interface MethodInput {
   /** [H, W, 3] the collage's background. */
   readonly background: RgbImage;
   /** Bottom first: id, text, placement and RGBA cut-out of each layer. */
-  readonly layers: readonly { readonly id: string; readonly text: string; readonly x: number; readonly y: number; readonly image: RgbaImage }[];
+  readonly layers: readonly {
+    readonly id: string;
+    readonly text: string;
+    readonly x: number;
+    readonly y: number;
+    readonly image: RgbaImage;
+  }[];
   /** The collage document (image paths relative to `documentPath` when the runner wrote the case to disk). */
   readonly document: CollageDocumentJson;
   /** Path of the written `*.collage.json`, when the runner was asked to write cases (`writeCasesTo`). */
@@ -53,7 +59,8 @@ const groundTruth: EvalMethod = {
   description: 'returns render(S), the answer (upper bound of every metric)',
   oracle: true,
   generate: (_input, context) => {
-    if (context.groundTruth === undefined) return Promise.reject(new BugError('the ground-truth method was run without the ground truth'));
+    if (context.groundTruth === undefined)
+      return Promise.reject(new BugError('the ground-truth method was run without the ground truth'));
     return Promise.resolve(context.groundTruth);
   },
 };
@@ -81,14 +88,22 @@ export function resolveEvalMethods(ids: readonly string[]): readonly EvalMethod[
   const unknown = ids.filter((id) => !registry.has(id));
   if (unknown.length > 0) {
     throw new InputError(
-      unknown.map((id) => ({ what: `unknown method "${id}"`, where: '--methods', fix: `use one of: ${[...registry.keys()].join(', ')}` })),
+      unknown.map((id) => ({
+        what: `unknown method "${id}"`,
+        where: '--methods',
+        fix: `use one of: ${[...registry.keys()].join(', ')}`,
+      })),
     );
   }
   return ids.map((id) => registry.get(id)!);
 }
 
 /** The input a method sees for a case. */
-export function methodInput(c: BenchmarkCase, document: CollageDocumentJson, documentPath?: string): MethodInput {
+export function methodInput(
+  c: BenchmarkCase,
+  document: CollageDocumentJson,
+  documentPath?: string,
+): MethodInput {
   return {
     index: c.index,
     text: c.text,
@@ -96,7 +111,13 @@ export function methodInput(c: BenchmarkCase, document: CollageDocumentJson, doc
     heightPx: c.heightPx,
     collage: c.naive,
     background: c.background,
-    layers: c.layers.map((l) => ({ id: l.object.id, text: l.text, x: l.layer.x, y: l.layer.y, image: l.layer.image })),
+    layers: c.layers.map((l) => ({
+      id: l.object.id,
+      text: l.text,
+      x: l.layer.x,
+      y: l.layer.y,
+      image: l.layer.image,
+    })),
     document,
     ...(documentPath === undefined ? {} : { documentPath }),
   };

@@ -6,7 +6,15 @@ import type { BenchmarkCase } from './case.ts';
 import { harmonization } from './harmonization.ts';
 import { spatialFidelity } from './spatial-fidelity.ts';
 
-export const METRIC_IDS = ['iou', 'objectRecall', 'pattern', 'chromaError', 'backgroundError', 'shadowError', 'lightGainDeviation'] as const;
+export const METRIC_IDS = [
+  'iou',
+  'objectRecall',
+  'pattern',
+  'chromaError',
+  'backgroundError',
+  'shadowError',
+  'lightGainDeviation',
+] as const;
 export type MetricId = (typeof METRIC_IDS)[number];
 
 export interface MetricInfo {

@@ -15,10 +15,18 @@ export function metricsPlotSpec(summary: RunSummary): TopLevelSpec {
     METRIC_IDS.map((id) => {
       const e = metrics[id];
       const info = METRIC_INFO[id];
-      return { method, metric: `${info.label} (${info.better === 'higher' ? '↑' : '↓'})`, mean: e.mean, lo: e.lo, hi: e.hi };
+      return {
+        method,
+        metric: `${info.label} (${info.better === 'higher' ? '↑' : '↓'})`,
+        mean: e.mean,
+        lo: e.lo,
+        hi: e.hi,
+      };
     }),
   );
-  const order = METRIC_IDS.map((id) => `${METRIC_INFO[id].label} (${METRIC_INFO[id].better === 'higher' ? '↑' : '↓'})`);
+  const order = METRIC_IDS.map(
+    (id) => `${METRIC_INFO[id].label} (${METRIC_INFO[id].better === 'higher' ? '↑' : '↓'})`,
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },

@@ -25,7 +25,9 @@ function formatEstimate(e: Estimate): string {
 
 /** The Markdown table: one row per method, one column per metric, "mean [lo, hi]". */
 export function summaryTable(summary: RunSummary): string {
-  const header = METRIC_IDS.map((id) => `${METRIC_INFO[id].label} ${METRIC_INFO[id].better === 'higher' ? '↑' : '↓'}`);
+  const header = METRIC_IDS.map(
+    (id) => `${METRIC_INFO[id].label} ${METRIC_INFO[id].better === 'higher' ? '↑' : '↓'}`,
+  );
   const lines = [`| method | ${header.join(' | ')} |`, `|---|${METRIC_IDS.map(() => '---:').join('|')}|`];
   for (const [method, metrics] of Object.entries(summary)) {
     lines.push(`| ${method} | ${METRIC_IDS.map((id) => formatEstimate(metrics[id])).join(' | ')} |`);
@@ -78,12 +80,19 @@ export async function writeReport(dir: string, run: BenchmarkRun): Promise<reado
   const plot = await renderMetricsPlot(summary);
   await put(REPORT_FILES.plotSvg, plot.svg);
   await put(REPORT_FILES.plotPng, plot.png);
-  const rows = run.kept.map((k) => [k.case.naive, k.case.groundTruth, ...run.methods.map((m) => k.outputs[m.id]!)]);
+  const rows = run.kept.map((k) => [
+    k.case.naive,
+    k.case.groundTruth,
+    ...run.methods.map((m) => k.outputs[m.id]!),
+  ]);
   if (rows.length > 0) {
     await writePngFile(join(dir, REPORT_FILES.grid), imageGrid(rows));
     written.push(join(dir, REPORT_FILES.grid));
   }
-  await put(REPORT_FILES.json, `${JSON.stringify({ sizePx: run.sizePx, firstIndex: run.firstIndex, methods: run.methods, cases: run.cases, summary, values: run.values }, null, 1)}\n`);
+  await put(
+    REPORT_FILES.json,
+    `${JSON.stringify({ sizePx: run.sizePx, firstIndex: run.firstIndex, methods: run.methods, cases: run.cases, summary, values: run.values }, null, 1)}\n`,
+  );
   await put(REPORT_FILES.markdown, markdown(run, summary));
   return written;
 }

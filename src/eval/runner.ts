@@ -27,7 +27,13 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-export const DEFAULT_RUN_OPTIONS = Object.freeze({ cases: 100, firstIndex: 0, sizePx: 128, settings: {}, keepOutputs: 6 });
+export const DEFAULT_RUN_OPTIONS = Object.freeze({
+  cases: 100,
+  firstIndex: 0,
+  sizePx: 128,
+  settings: {},
+  keepOutputs: 6,
+});
 
 type ResolvedRunOptions = typeof DEFAULT_RUN_OPTIONS & Omit<RunOptions, keyof typeof DEFAULT_RUN_OPTIONS>;
 
@@ -35,10 +41,24 @@ type ResolvedRunOptions = typeof DEFAULT_RUN_OPTIONS & Omit<RunOptions, keyof ty
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   const o = { ...DEFAULT_RUN_OPTIONS, ...options } as ResolvedRunOptions;
   const problems = [];
-  if (!Number.isInteger(o.cases) || o.cases < 1) problems.push({ what: `cases must be a positive integer, received ${o.cases}`, where: '--cases', fix: 'use e.g. 100' });
-  if (!Number.isSafeInteger(o.firstIndex) || o.firstIndex < 0) problems.push({ what: `first index must be a non-negative integer, received ${o.firstIndex}`, where: '--first', fix: 'use 0' });
+  if (!Number.isInteger(o.cases) || o.cases < 1)
+    problems.push({
+      what: `cases must be a positive integer, received ${o.cases}`,
+      where: '--cases',
+      fix: 'use e.g. 100',
+    });
+  if (!Number.isSafeInteger(o.firstIndex) || o.firstIndex < 0)
+    problems.push({
+      what: `first index must be a non-negative integer, received ${o.firstIndex}`,
+      where: '--first',
+      fix: 'use 0',
+    });
   if (!Number.isInteger(o.sizePx) || o.sizePx < 64 || o.sizePx % 8 !== 0) {
-    problems.push({ what: `size ${o.sizePx} is not a multiple of 8 of at least 64`, where: '--size', fix: 'use 128 (the embedded model) or 512' });
+    problems.push({
+      what: `size ${o.sizePx} is not a multiple of 8 of at least 64`,
+      where: '--size',
+      fix: 'use 128 (the embedded model) or 512',
+    });
   }
   if (problems.length > 0) throw new InputError(problems);
   return o;
@@ -62,7 +82,11 @@ export interface BenchmarkRun {
 }
 
 function checkOutput(method: EvalMethod, c: BenchmarkCase, image: RgbImage): void {
-  if (image.width !== c.widthPx || image.height !== c.heightPx || image.data.length !== c.widthPx * c.heightPx * 3) {
+  if (
+    image.width !== c.widthPx ||
+    image.height !== c.heightPx ||
+    image.data.length !== c.widthPx * c.heightPx * 3
+  ) {
     throw new InputError({
       what: `method "${method.id}" returned a ${image.width}×${image.height} image (${image.data.length} values) for a ${c.widthPx}×${c.heightPx} case`,
       where: `case ${c.index}`,
@@ -75,7 +99,10 @@ function checkOutput(method: EvalMethod, c: BenchmarkCase, image: RgbImage): voi
  * Runs methods on benchmark cases and scores every output.
  * @throws InputError for bad options or a method returning the wrong size; CancelledError when `signal` fires
  */
-export async function runBenchmark(methods: readonly EvalMethod[], options: RunOptions = {}): Promise<BenchmarkRun> {
+export async function runBenchmark(
+  methods: readonly EvalMethod[],
+  options: RunOptions = {},
+): Promise<BenchmarkRun> {
   const o = resolveRunOptions(options);
   const values: Record<string, MetricValues[]> = Object.fromEntries(methods.map((m) => [m.id, []]));
   const cases: { index: number; text: string }[] = [];
@@ -85,12 +112,17 @@ export async function runBenchmark(methods: readonly EvalMethod[], options: RunO
     const index = o.firstIndex + i;
     const c = makeCase(index, o.sizePx);
     let written: { document: ReturnType<typeof collageDocument>; path: string } | undefined;
-    if (o.writeCasesTo !== undefined) written = await writeCaseFiles(join(o.writeCasesTo, `case-${String(index).padStart(4, '0')}`), c);
+    if (o.writeCasesTo !== undefined)
+      written = await writeCaseFiles(join(o.writeCasesTo, `case-${String(index).padStart(4, '0')}`), c);
     const document = written?.document ?? collageDocument(c, CASE_FILES.background, CASE_FILES.layer);
     const input = methodInput(c, document, written?.path);
     const outputs: Record<string, RgbImage> = {};
     for (const method of methods) {
-      const context = { settings: o.settings, ...(o.signal ? { signal: o.signal } : {}), ...(method.oracle ? { groundTruth: c.groundTruth } : {}) };
+      const context = {
+        settings: o.settings,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(method.oracle ? { groundTruth: c.groundTruth } : {}),
+      };
       const output = await method.generate(input, context);
       checkOutput(method, c, output);
       values[method.id]!.push(computeMetrics(output, c));
@@ -111,11 +143,22 @@ export async function runBenchmark(methods: readonly EvalMethod[], options: RunO
 }
 
 /** Mean and 95% bootstrap interval of every metric of every method. */
-export function summarizeRun(run: BenchmarkRun, resamples = 2000): Readonly<Record<string, Readonly<Record<MetricId, Estimate>>>> {
+export function summarizeRun(
+  run: BenchmarkRun,
+  resamples = 2000,
+): Readonly<Record<string, Readonly<Record<MetricId, Estimate>>>> {
   return Object.fromEntries(
     run.methods.map((m) => {
       const rows = run.values[m.id] ?? [];
-      const estimates = Object.fromEntries(METRIC_IDS.map((id) => [id, bootstrapMean(rows.map((r) => r[id]), resamples)]));
+      const estimates = Object.fromEntries(
+        METRIC_IDS.map((id) => [
+          id,
+          bootstrapMean(
+            rows.map((r) => r[id]),
+            resamples,
+          ),
+        ]),
+      );
       return [m.id, estimates as Record<MetricId, Estimate>];
     }),
   );

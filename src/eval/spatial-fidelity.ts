@@ -6,13 +6,21 @@ import type { CaseMasks } from './masks.ts';
 export const FOREGROUND_THRESHOLD = 0.08;
 
 /** Where an image differs from the empty background: [H, W] 1 = foreground. */
-export function foreground(image: RgbImage, background: RgbImage, threshold = FOREGROUND_THRESHOLD): Uint8Array {
+export function foreground(
+  image: RgbImage,
+  background: RgbImage,
+  threshold = FOREGROUND_THRESHOLD,
+): Uint8Array {
   const n = image.width * image.height;
   const out = new Uint8Array(n);
   const a = image.data;
   const b = background.data;
   for (let k = 0; k < n; k++) {
-    const d = Math.max(Math.abs(a[k * 3]! - b[k * 3]!), Math.abs(a[k * 3 + 1]! - b[k * 3 + 1]!), Math.abs(a[k * 3 + 2]! - b[k * 3 + 2]!));
+    const d = Math.max(
+      Math.abs(a[k * 3]! - b[k * 3]!),
+      Math.abs(a[k * 3 + 1]! - b[k * 3 + 1]!),
+      Math.abs(a[k * 3 + 2]! - b[k * 3 + 2]!),
+    );
     out[k] = d > threshold ? 1 : 0;
   }
   return out;
@@ -41,7 +49,12 @@ export interface SpatialFidelity {
  * @param groundTruth [H, W, 3] render(S)
  * @param background [H, W, 3] S's empty background
  */
-export function spatialFidelity(output: RgbImage, groundTruth: RgbImage, background: RgbImage, masks: CaseMasks): SpatialFidelity {
+export function spatialFidelity(
+  output: RgbImage,
+  groundTruth: RgbImage,
+  background: RgbImage,
+  masks: CaseMasks,
+): SpatialFidelity {
   const f = foreground(output, background);
   const g = foreground(groundTruth, background);
   const n = f.length;

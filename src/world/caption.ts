@@ -1,7 +1,16 @@
 // Captions of Shapes World scenes (world.md "Captions"): one small regular grammar, with word dropout and empty
 // captions for training. "a red striped ball and a small blue cube on snow at sunset".
 import type { Rng } from './rng.ts';
-import { COLOURS, GROUNDS, PATTERNS, SHAPES, SIZES, type Lighting, type Scene, type SceneObject } from './scene.ts';
+import {
+  COLOURS,
+  GROUNDS,
+  PATTERNS,
+  SHAPES,
+  SIZES,
+  type Lighting,
+  type Scene,
+  type SceneObject,
+} from './scene.ts';
 
 /** Probability that each kind of word is left out of a training caption. */
 export interface CaptionDropout {
@@ -24,9 +33,20 @@ export const DEFAULT_CAPTION_DROPOUT: CaptionDropout = Object.freeze({
 });
 
 /** No dropout: the full caption (evaluation, layer texts, `world sample`). */
-export const NO_DROPOUT: CaptionDropout = Object.freeze({ pattern: 0, colour: 0, size: 0, ground: 0, time: 0, empty: 0 });
+export const NO_DROPOUT: CaptionDropout = Object.freeze({
+  pattern: 0,
+  colour: 0,
+  size: 0,
+  ground: 0,
+  time: 0,
+  empty: 0,
+});
 
-const TIME_PHRASE: Readonly<Record<Lighting['time'], string>> = { day: 'in the day', sunset: 'at sunset', night: 'at night' };
+const TIME_PHRASE: Readonly<Record<Lighting['time'], string>> = {
+  day: 'in the day',
+  sunset: 'at sunset',
+  night: 'at night',
+};
 
 function article(nextWord: string): string {
   return /^[aeiou]/.test(nextWord) ? 'an' : 'a';
@@ -42,7 +62,11 @@ function keep(rng: Rng | undefined, dropProbability: number): boolean {
  * Noun phrase of one object: "a small red striped ball". Size 'medium' and pattern 'plain' are never written.
  * @param rng with dropout, draws exactly three numbers; without, the full phrase
  */
-export function objectPhrase(o: SceneObject, rng?: Rng, dropout: CaptionDropout = DEFAULT_CAPTION_DROPOUT): string {
+export function objectPhrase(
+  o: SceneObject,
+  rng?: Rng,
+  dropout: CaptionDropout = DEFAULT_CAPTION_DROPOUT,
+): string {
   const words: string[] = [];
   const size = keep(rng, dropout.size);
   const colour = keep(rng, dropout.colour);
@@ -60,7 +84,11 @@ function joinPhrases(phrases: readonly string[]): string {
 }
 
 /** The setting phrase: "on snow at sunset", parts dropped independently. */
-export function settingPhrase(scene: Scene, rng?: Rng, dropout: CaptionDropout = DEFAULT_CAPTION_DROPOUT): string {
+export function settingPhrase(
+  scene: Scene,
+  rng?: Rng,
+  dropout: CaptionDropout = DEFAULT_CAPTION_DROPOUT,
+): string {
   const ground = keep(rng, dropout.ground);
   const time = keep(rng, dropout.time);
   const parts: string[] = [];
@@ -74,7 +102,11 @@ export function settingPhrase(scene: Scene, rng?: Rng, dropout: CaptionDropout =
  * @param rng absent: the full caption; present: words dropped with `dropout` and, with probability
  *   `dropout.empty`, the empty caption
  */
-export function captionOf(scene: Scene, rng?: Rng, dropout: CaptionDropout = DEFAULT_CAPTION_DROPOUT): string {
+export function captionOf(
+  scene: Scene,
+  rng?: Rng,
+  dropout: CaptionDropout = DEFAULT_CAPTION_DROPOUT,
+): string {
   const empty = rng !== undefined && rng.next() < dropout.empty;
   const phrases = scene.objects.map((o) => objectPhrase(o, rng, dropout));
   const setting = settingPhrase(scene, rng, dropout);

@@ -35,5 +35,14 @@ export {
   type ObjectLayer,
   type DetailedRender,
 } from './render.ts';
-export { captionOf, objectPhrase, settingPhrase, promptTemplateOf, captionVocabulary, DEFAULT_CAPTION_DROPOUT, NO_DROPOUT, type CaptionDropout } from './caption.ts';
+export {
+  captionOf,
+  objectPhrase,
+  settingPhrase,
+  promptTemplateOf,
+  captionVocabulary,
+  DEFAULT_CAPTION_DROPOUT,
+  NO_DROPOUT,
+  type CaptionDropout,
+} from './caption.ts';
 export { rgbImage, toBytes, fromBytes, type RgbImage, type RgbaImage } from './image.ts';

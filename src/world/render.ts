@@ -31,7 +31,12 @@ const SUB_Y = [-0.375, -0.125, 0.375, 0.125] as const;
  * Rasterises one object under a light rig, with no shadow.
  * @param widthPx, heightPx canvas size
  */
-export function rasterizeObject(o: SceneObject, rig: LightRig, widthPx: number, heightPx: number): ObjectRaster {
+export function rasterizeObject(
+  o: SceneObject,
+  rig: LightRig,
+  widthPx: number,
+  heightPx: number,
+): ObjectRaster {
   const shape = placeShape(o, widthPx, heightPx);
   const x0 = Math.max(0, shape.x0);
   const y0 = Math.max(0, shape.y0);
@@ -113,7 +118,15 @@ function skyAt(rig: LightRig, y: number, hz: number, out: Float64Array): void {
 }
 
 /** Ground colour at row y: lit albedo, hazed towards the horizon; water also mirrors the sky and ripples. */
-function groundAt(scene: Scene, rig: LightRig, y: number, hz: number, heightPx: number, out: Float64Array, sky: Float64Array): void {
+function groundAt(
+  scene: Scene,
+  rig: LightRig,
+  y: number,
+  hz: number,
+  heightPx: number,
+  out: Float64Array,
+  sky: Float64Array,
+): void {
   const albedo = groundAlbedo(scene.ground);
   const depth = Math.min(1, Math.max(0, (y - hz) / Math.max(1, heightPx - hz)));
   const lambert = Math.max(0, rig.direction[1]);
@@ -274,7 +287,12 @@ export interface ObjectLayer {
 }
 
 /** Renders one object alone under any lighting (what a user would cut out and paste), clipped to the canvas. */
-export function renderObjectLayer(o: SceneObject, lighting: Lighting, widthPx: number, heightPx: number = widthPx): ObjectLayer {
+export function renderObjectLayer(
+  o: SceneObject,
+  lighting: Lighting,
+  widthPx: number,
+  heightPx: number = widthPx,
+): ObjectLayer {
   const raster = rasterizeObject(o, lightRig(lighting), widthPx, heightPx);
   const n = raster.width * raster.height;
   const data = new Float32Array(n * 4);
@@ -286,5 +304,10 @@ export function renderObjectLayer(o: SceneObject, lighting: Lighting, widthPx: n
     data[k * 4 + 2] = raster.premultiplied[k * 3 + 2]! / a;
     data[k * 4 + 3] = a;
   }
-  return { id: o.id, x: raster.x0, y: raster.y0, image: { width: raster.width, height: raster.height, data } };
+  return {
+    id: o.id,
+    x: raster.x0,
+    y: raster.y0,
+    image: { width: raster.width, height: raster.height, data },
+  };
 }

@@ -5,7 +5,18 @@ import type { Rng } from './rng.ts';
 export const SHAPES = ['ball', 'cube', 'cone', 'cylinder', 'pyramid'] as const;
 export type Shape = (typeof SHAPES)[number];
 
-export const COLOURS = ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'white', 'black', 'brown'] as const;
+export const COLOURS = [
+  'red',
+  'orange',
+  'yellow',
+  'green',
+  'blue',
+  'purple',
+  'pink',
+  'white',
+  'black',
+  'brown',
+] as const;
 export type Colour = (typeof COLOURS)[number];
 
 /** Albedo of each colour, linear-ish RGB in [0, 1]. */
@@ -99,7 +110,12 @@ export function sampleLighting(rng: Rng): Lighting {
 function samplePattern(rng: Rng, colour: Colour): PatternSpec {
   const kind = rng.pick(PATTERNS);
   const others = COLOURS.filter((c) => c !== colour);
-  return { kind, frequency: rng.range(1, 2.5), angleDeg: Math.round(rng.range(0, 180)), second: rng.pick(others) };
+  return {
+    kind,
+    frequency: rng.range(1, 2.5),
+    angleDeg: Math.round(rng.range(0, 180)),
+    second: rng.pick(others),
+  };
 }
 
 function pickCount(rng: Rng): number {
@@ -112,7 +128,13 @@ function pickCount(rng: Rng): number {
 }
 
 /** Width of an object's bounding box over its height (matches the geometry in shapes.ts). */
-export const SHAPE_ASPECT: Readonly<Record<Shape, number>> = { ball: 1, cube: 1.03, cone: 0.9, cylinder: 0.75, pyramid: 1.05 };
+export const SHAPE_ASPECT: Readonly<Record<Shape, number>> = {
+  ball: 1,
+  cube: 1.03,
+  cone: 0.9,
+  cylinder: 0.75,
+  pyramid: 1.05,
+};
 
 interface Box {
   readonly x0: number;

@@ -20,7 +20,14 @@ interface Face {
 type Geometry =
   | { readonly kind: 'ball'; readonly cx: number; readonly cy: number; readonly r: number }
   | { readonly kind: 'faces'; readonly faces: readonly Face[] }
-  | { readonly kind: 'cylinder'; readonly cx: number; readonly r: number; readonly yTop: number; readonly yBottom: number; readonly ry: number }
+  | {
+      readonly kind: 'cylinder';
+      readonly cx: number;
+      readonly r: number;
+      readonly yTop: number;
+      readonly yBottom: number;
+      readonly ry: number;
+    }
   | {
       readonly kind: 'cone';
       readonly cx: number;
@@ -49,7 +56,16 @@ function unit(x: number, y: number, z: number): Rgb {
   return [x / n, y / n, z / n];
 }
 
-function face(ox: number, oy: number, e1x: number, e1y: number, e2x: number, e2y: number, triangle: boolean, normal: Rgb): Face {
+function face(
+  ox: number,
+  oy: number,
+  e1x: number,
+  e1y: number,
+  e2x: number,
+  e2y: number,
+  triangle: boolean,
+  normal: Rgb,
+): Face {
   const det = e1x * e2y - e2x * e1y;
   return { ox, oy, i00: e2y / det, i01: -e2x / det, i10: -e1y / det, i11: e1x / det, triangle, normal };
 }
@@ -121,7 +137,16 @@ export function placeShape(o: SceneObject, widthPx: number, heightPx: number): P
       const r = 0.45 * h;
       const ry = 0.22 * r;
       const slope = Math.atan2(r, h - ry); // the side's normal tilts up by this angle
-      geometry = { kind: 'cone', cx, r, ry, yApex: by - h, yBase: by - ry, cosSlope: Math.cos(slope), sinSlope: Math.sin(slope) };
+      geometry = {
+        kind: 'cone',
+        cx,
+        r,
+        ry,
+        yApex: by - h,
+        yBase: by - ry,
+        cosSlope: Math.cos(slope),
+        sinSlope: Math.sin(slope),
+      };
       halfWidth = r;
       break;
     }

@@ -15,16 +15,37 @@ const ball: SceneObject = {
   height: 0.2,
   facing: 1,
 };
-const cube: SceneObject = { ...ball, id: 'cube-1', shape: 'cube', colour: 'blue', size: 'small', pattern: { ...ball.pattern, kind: 'plain' } };
-const scene: Scene = { horizon: 0.4, ground: 'snow', lighting: { time: 'sunset', sunSide: 1, sunHigh: false }, objects: [ball, cube] };
+const cube: SceneObject = {
+  ...ball,
+  id: 'cube-1',
+  shape: 'cube',
+  colour: 'blue',
+  size: 'small',
+  pattern: { ...ball.pattern, kind: 'plain' },
+};
+const scene: Scene = {
+  horizon: 0.4,
+  ground: 'snow',
+  lighting: { time: 'sunset', sunSide: 1, sunHigh: false },
+  objects: [ball, cube],
+};
 
 test('the full caption reads like the spec example', () => {
   assert.equal(captionOf(scene), 'a red striped ball and a small blue cube on snow at sunset');
 });
 
 test('three objects are joined with commas and "and"; "an" before a vowel', () => {
-  const orange: SceneObject = { ...ball, id: 'cone-2', shape: 'cone', colour: 'orange', pattern: { ...ball.pattern, kind: 'dotted' } };
-  assert.equal(captionOf({ ...scene, objects: [ball, cube, orange] }), 'a red striped ball, a small blue cube and an orange dotted cone on snow at sunset');
+  const orange: SceneObject = {
+    ...ball,
+    id: 'cone-2',
+    shape: 'cone',
+    colour: 'orange',
+    pattern: { ...ball.pattern, kind: 'dotted' },
+  };
+  assert.equal(
+    captionOf({ ...scene, objects: [ball, cube, orange] }),
+    'a red striped ball, a small blue cube and an orange dotted cone on snow at sunset',
+  );
 });
 
 test('the prompt template puts {id} where each phrase goes, and layer texts fill it back to the caption', () => {

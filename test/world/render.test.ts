@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { toBytes } from '../../src/world/image.ts';
-import { renderBackground, renderObjectLayer, renderScene, renderSceneDetailed } from '../../src/world/render.ts';
+import {
+  renderBackground,
+  renderObjectLayer,
+  renderScene,
+  renderSceneDetailed,
+} from '../../src/world/render.ts';
 import { sceneRng } from '../../src/world/rng.ts';
 import { sampleScene, type Scene, type SceneObject } from '../../src/world/scene.ts';
 
@@ -21,7 +26,11 @@ const GOLDEN: readonly [number, string][] = [
 
 test('training scenes 0, 1, 2 and 41 render to their golden hashes at 64×64', () => {
   for (const [index, hash] of GOLDEN) {
-    assert.equal(sha256(toBytes(renderScene(sampleScene(sceneRng('train', index)), 64))), hash, `scene ${index}`);
+    assert.equal(
+      sha256(toBytes(renderScene(sampleScene(sceneRng('train', index)), 64))),
+      hash,
+      `scene ${index}`,
+    );
   }
 });
 
@@ -42,7 +51,12 @@ const ball: SceneObject = {
   height: 0.3,
   facing: 1,
 };
-const dayScene: Scene = { horizon: 0.4, ground: 'grass', lighting: { time: 'day', sunSide: 1, sunHigh: true }, objects: [ball] };
+const dayScene: Scene = {
+  horizon: 0.4,
+  ground: 'grass',
+  lighting: { time: 'day', sunSide: 1, sunHigh: true },
+  objects: [ball],
+};
 
 function pixel(data: Float32Array, width: number, x: number, y: number): number[] {
   const k = (y * width + x) * 3;
@@ -75,7 +89,10 @@ test('the background equals the scene everywhere away from objects and shadows',
 test('a layer has alpha 1 inside the object, 0 outside, fractions on the edge, and no shadow', () => {
   const layer = renderObjectLayer(ball, { time: 'night', sunSide: -1, sunHigh: false }, 100);
   const { width, height, data } = layer.image;
-  assert.ok(Math.abs(layer.x + width / 2 - 50) <= 2 && Math.abs(layer.y + height / 2 - 65) <= 2, `box at ${layer.x},${layer.y}`);
+  assert.ok(
+    Math.abs(layer.x + width / 2 - 50) <= 2 && Math.abs(layer.y + height / 2 - 65) <= 2,
+    `box at ${layer.x},${layer.y}`,
+  );
   const alphaAt = (x: number, y: number): number => data[((y - layer.y) * width + (x - layer.x)) * 4 + 3]!;
   assert.equal(alphaAt(50, 65), 1);
   assert.equal(alphaAt(layer.x, layer.y), 0);

@@ -38,7 +38,10 @@ test('ids name the shape and the painting index, and the second colour differs f
 test('the same index in the two streams gives different scenes', () => {
   let same = 0;
   for (let i = 0; i < 50; i++) {
-    if (JSON.stringify(sampleScene(sceneRng('train', i))) === JSON.stringify(sampleScene(sceneRng('eval', i)))) same++;
+    if (
+      JSON.stringify(sampleScene(sceneRng('train', i))) === JSON.stringify(sampleScene(sceneRng('eval', i)))
+    )
+      same++;
   }
   assert.equal(same, 0);
 });
