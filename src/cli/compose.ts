@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { composeCollage, encodePng, loadCollage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
+import { ClipTokenizer } from '../text/index.ts';
 // io/ has no index.ts yet; switch to '../io/index.ts' when it lands.
 import { writeFileAtomic } from '../io/atomic.ts';
 
@@ -15,9 +16,11 @@ export function registerComposeCommand(program: Command): void {
     .description('check a collage: write its composite, visible masks, mask overview and noise map; print token spans')
     .argument('<document>', 'the *.collage.json file')
     .requiredOption('-o, --out <dir>', 'output folder (created if missing)')
-    .action(async (document: string, options: { out: string }) => {
+    .option('--tokenizer <dir>', "a diffusers tokenizer/ folder (vocab.json + merges.txt): print token spans and check the 75-token limit")
+    .action(async (document: string, options: { out: string; tokenizer?: string }) => {
       const { document: doc, images } = await loadCollage(document);
-      const result = composeCollage(doc, images);
+      const tokenizer = options.tokenizer === undefined ? undefined : await ClipTokenizer.fromFolder(options.tokenizer);
+      const result = composeCollage(doc, images, tokenizer === undefined ? {} : { tokenizer });
       try {
         await mkdir(options.out, { recursive: true });
       } catch (e) {
@@ -34,7 +37,7 @@ export function registerComposeCommand(program: Command): void {
       for (const l of plan.layers) {
         console.log(`  ${l.id.padEnd(16)} noise ${l.noise.toFixed(2)}  w+ ${l.attention.positive.toFixed(2)}  w- ${l.attention.negative.toFixed(2)}  size ${l.sizeRatio.toFixed(2)}`);
       }
-      console.log(`\n${plan.tokens === undefined ? 'layer spans (characters; token spans once the tokenizer is available)' : 'layer token spans'}:`);
+      console.log(`\n${plan.tokens === undefined ? 'layer spans (characters; pass --tokenizer <dir> for token spans)' : 'layer token spans'}:`);
       console.log(result.spanTable);
     });
 }

@@ -203,7 +203,7 @@ function checkNegativePrompt(tokenizer: TextTokenizer, doc: CollageDocument): vo
   const tokens = tokenizer.tokenize(doc.negativePrompt);
   if (tokens.truncated.trim().length > 0) {
     throw new CollageError({
-      what: `the negative prompt is ${tokens.tokenCount} tokens, over the text encoder's 75; these words fall off: "${tokens.truncated.trim()}"`,
+      what: `the negative prompt is over the text encoder's 75 tokens; these words fall off: "${tokens.truncated.trim()}"`,
       where: `${doc.where} → negativePrompt`,
       fix: 'shorten the negative prompt',
     });

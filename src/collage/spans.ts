@@ -1,25 +1,17 @@
 // Token spans of the layers (method.md §3) from the tokenizer's character offsets, and the per-resolution
 // cross-attention coefficient maps A[p, j] = w⁺·m(p) − w⁻·(1 − m(p)) of §4 (0 for global tokens).
 import { CollageError, type Problem } from '../errors.ts';
+import { CLIP_CONTEXT_LENGTH, type TokenizedText } from '../text/index.ts';
 import type { LayerCharRange } from './scene-text.ts';
 
-/** CLIP's context: BOS + 75 tokens + EOS. */
-export const CLIP_CONTEXT_LENGTH = 77;
-export const MAX_PROMPT_TOKENS = 75;
+/** Words CLIP reads: its context of 77 less BOS and EOS. */
+export const MAX_PROMPT_TOKENS = CLIP_CONTEXT_LENGTH - 2;
 
-/** What the CLIP tokenizer (text/) returns for one text. */
-export interface TokenizedText {
-  /** [77] token ids: BOS at 0, the text's tokens, EOS, padding. */
-  readonly ids: readonly number[];
-  /** Per id, the [start, end) characters of the input it came from; [0, 0] for BOS, EOS and padding. */
-  readonly offsets: readonly (readonly [number, number])[];
-  /** Tokens of the text (BOS/EOS excluded), before truncation. */
-  readonly tokenCount: number;
-  /** The input text that did not fit (empty when none). */
-  readonly truncated: string;
-}
+/** What the CLIP tokenizer returns for one text: ids, [start, end) character offsets ([0, 0] for BOS, EOS and
+ * padding), tokenCount and the text that fell off (`truncated`, '' when none). */
+export type { TokenizedText };
 
-/** Anything that tokenizes like CLIP. */
+/** Anything that tokenizes like CLIP (text/'s ClipTokenizer). */
 export interface TextTokenizer {
   tokenize(text: string): TokenizedText;
 }
@@ -39,7 +31,7 @@ export function tokenSpans(tokens: TokenizedText, ranges: readonly LayerCharRang
   const problems: Problem[] = [];
   if (tokens.truncated.trim().length > 0) {
     problems.push({
-      what: `the prompt is ${tokens.tokenCount} tokens, over the text encoder's ${MAX_PROMPT_TOKENS}; these words fall off: "${tokens.truncated.trim()}"`,
+      what: `the prompt is over the text encoder's ${MAX_PROMPT_TOKENS} tokens; these words fall off: "${tokens.truncated.trim()}"`,
       where: `${where} → prompt`,
       fix: 'shorten the prompt or the layer texts',
     });

@@ -17,6 +17,6 @@ export const fakeTokenizer: TextTokenizer = {
       offsets.push([0, 0]);
     }
     const cut = pieces[75];
-    return { ids, offsets, tokenCount: pieces.length, truncated: cut === undefined ? '' : text.slice(cut[0]) };
+    return { ids, offsets, tokenCount: kept.length + 2, truncated: cut === undefined ? '' : text.slice(cut[0]) };
   },
 };

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CollageError } from '../../src/errors.ts';
-import { attentionCoefficients, resolveSceneText, tokenSpans, CLIP_CONTEXT_LENGTH } from '../../src/collage/index.ts';
+import { attentionCoefficients, resolveSceneText, tokenSpans } from '../../src/collage/index.ts';
+import { CLIP_CONTEXT_LENGTH } from '../../src/text/index.ts';
 import { fakeTokenizer } from './fake-tokenizer.ts';
 
 interface Case {
@@ -71,7 +72,7 @@ test('a prompt over 75 tokens is an error naming the words that fall off', () =>
   const scene = resolveSceneText(text, [{ id: 'car', text: 'a red car', visible: true }], 'doc');
   assert.throws(
     () => tokenSpans(fakeTokenizer.tokenize(scene.text), scene.ranges, 'doc'),
-    (e: unknown) => e instanceof CollageError && /over the text encoder's 75; these words fall off: "red car parked here"/.test(e.message),
+    (e: unknown) => e instanceof CollageError && /over the text encoder's 75 tokens; these words fall off: "red car parked here"/.test(e.message),
   );
 });
 
