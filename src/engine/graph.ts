@@ -256,6 +256,9 @@ export class Graph {
   }
   transpose(x: Value, perm: readonly number[]): Value {
     if (perm.every((p, i) => p === i)) return x;
+    // Moving only size-1 axes keeps the memory order: a free reshape instead of a copy.
+    const moved = perm.filter((p) => x.shape[p] !== 1);
+    if (perm.length === x.shape.length && moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return this.reshape(x, perm.map((p) => x.shape[p]!));
     return this.op('Transpose', [x], { perm });
   }
   concat(xs: readonly Value[], axis: number): Value { return xs.length === 1 ? xs[0]! : this.op('Concat', xs, { axis }); }

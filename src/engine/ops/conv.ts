@@ -156,7 +156,7 @@ function correlate(g: Graph, patchesOf: Value, rowsOf: Value, wShape: readonly n
   const groups = a.groups;
   const m = n * ho * wo;
   const cols = g.reshape(g.transpose(g.reshape(im2col(g, patchesOf, [kh, kw], a, [ho, wo]), [m, kh * kw, groups, cp / groups]), [2, 0, 1, 3]), [groups, m, kh * kw * (cp / groups)]);
-  const rows = g.transpose(g.reshape(g.transpose(rowsOf, [0, 2, 3, 1]), [m, groups, cr / groups]), [1, 2, 0]); // [G, Cr/G, M]
+  const rows = g.reshape(g.transpose(rowsOf, [1, 0, 2, 3]), [groups, cr / groups, m]); // [G, Cr/G, M], M = (n, y, x)
   const dw = g.matmul(rows, cols); // [G, Cr/G, kH·kW·Cp/G]
   return g.transpose(g.reshape(dw, [cr, kh, kw, cp / groups]), [0, 3, 1, 2]);
 }
