@@ -18,11 +18,11 @@ test('the learned vocabulary has CLIP layout: 512 byte symbols, merges, then the
 test('every caption word becomes a single token once its merges are learned', () => {
   const tokenizer = ClipTokenizer.fromVocabAndMerges(learned.vocab, learned.merges);
   const ids = tokenizer.tokenize('a small red striped ball and a blue cube on snow at sunset').ids;
-  // bos + 12 words + eos, padded to 77
+  // bos + 13 words + eos, padded to 77
   assert.equal(ids[0], learned.vocab['<|startoftext|>']);
   assert.equal(ids[1], learned.vocab['a</w>']);
   assert.equal(ids[5], learned.vocab['ball</w>']);
-  assert.equal(ids[13], learned.vocab['<|endoftext|>']);
+  assert.equal(ids[14], learned.vocab['<|endoftext|>']);
 });
 
 test('text outside the captions still tokenizes through the byte fallback', () => {
