@@ -34,3 +34,4 @@ export {
   type CreateSchedulerOptions,
   type SchedulerId,
 } from './registry.ts';
+export { RNG_ALGORITHM, Rng, philox4x32 } from './rng.ts';

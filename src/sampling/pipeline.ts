@@ -25,7 +25,12 @@ export interface StepInfo {
  * @param context [N, 77, D] text embeddings, row-aligned with sample
  * @param conditionalFrom rows ≥ this index are the conditional half (the collage bias applies there only)
  */
-export type NoisePredictor = (sample: Latents, context: Tensor<'float32'>, step: StepInfo, conditionalFrom: number) => Promise<Latents>;
+export type NoisePredictor = (
+  sample: Latents,
+  context: Tensor<'float32'>,
+  step: StepInfo,
+  conditionalFrom: number,
+) => Promise<Latents>;
 
 export interface DenoiseOptions {
   /** Classifier-free guidance scale; ≤ 1 runs the conditional half only. @default 7.5 */
@@ -53,7 +58,11 @@ export const SD_PREVIEW_MATRIX: readonly (readonly number[])[] = [
 /** Checks a guidance scale. @throws InputError when it is not a finite number in [0, 100] */
 export function validateGuidance(guidance: number): void {
   if (!Number.isFinite(guidance) || guidance < 0 || guidance > 100) {
-    throw new InputError({ what: `guidance must be a finite number in [0, 100], got ${guidance}`, where: 'guidance', fix: 'use e.g. 7.5 (1 turns guidance off)' });
+    throw new InputError({
+      what: `guidance must be a finite number in [0, 100], got ${guidance}`,
+      where: 'guidance',
+      fix: 'use e.g. 7.5 (1 turns guidance off)',
+    });
   }
 }
 
@@ -129,14 +138,18 @@ export function applyGuidance(prediction: Latents, guidance: number): Latents {
  * Latents → a small RGBA preview of the first batch element by a fixed linear map (no VAE decode).
  * @param latents [B, C, hLat, wLat] @returns hLat × wLat RGBA
  */
-export function latentPreview(latents: Latents, matrix: readonly (readonly number[])[] = SD_PREVIEW_MATRIX): { width: number; height: number; data: Uint8Array } {
+export function latentPreview(
+  latents: Latents,
+  matrix: readonly (readonly number[])[] = SD_PREVIEW_MATRIX,
+): { width: number; height: number; data: Uint8Array } {
   const [, channels = 4, height = 0, width = 0] = latents.shape;
   const plane = height * width;
   const data = new Uint8Array(plane * 4);
   for (let p = 0; p < plane; p++) {
     for (let k = 0; k < 3; k++) {
       let v = 0;
-      for (let c = 0; c < Math.min(channels, matrix.length); c++) v += latents.data[c * plane + p]! * (matrix[c]![k] ?? 0);
+      for (let c = 0; c < Math.min(channels, matrix.length); c++)
+        v += latents.data[c * plane + p]! * (matrix[c]![k] ?? 0);
       data[p * 4 + k] = Math.max(0, Math.min(255, Math.round((v + 1) * 127.5)));
     }
     data[p * 4 + 3] = 255;
