@@ -46,3 +46,4 @@ export {
   type CaptionDropout,
 } from './caption.ts';
 export { rgbImage, toBytes, fromBytes, type RgbImage, type RgbaImage } from './image.ts';
+export { trainingExample, type TrainingExample } from './training.ts';
