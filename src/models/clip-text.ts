@@ -5,7 +5,7 @@ import { ModelError } from '../errors.ts';
 import type { CLIPTextConfig } from '../io/diffusers-config.ts';
 import { float32 } from '../tensor.ts';
 import { BuildContext, type BuildContextOptions } from './build-context.ts';
-import type { ModelWeights } from './weights.ts';
+import { ModelWeights, type WeightSource } from './weights.ts';
 
 /** Activations `hidden_act` may name (transformers' ACT2FN keys we build). */
 export const CLIP_ACTIVATIONS = ['quick_gelu', 'gelu'] as const;
@@ -31,6 +31,8 @@ export interface ClipTextOptions extends BuildContextOptions {
   readonly clipSkip?: number;
   /** Sequence length T (at most max_position_embeddings). @default max_position_embeddings (77) */
   readonly tokens?: number;
+  /** Which weights become trainable graph inputs. @default none */
+  readonly trainable?: boolean | ((name: string) => boolean);
 }
 
 /** The graph values of one text-encoder build (also bound as graph outputs under the same names). */
@@ -53,12 +55,14 @@ const FLOAT32_MIN = -3.4028234663852886e38;
  * `prompt_embeds` (clip skip) as asked. Weights are read by full name (`text_model.encoder.layers.0.mlp.fc1.weight`).
  * @throws ModelError for an unsupported `hidden_act`, a bad option, or (all at once) missing/wrong-shaped/unused weights
  */
-export function buildClipTextModel(g: Graph, config: CLIPTextConfig, weights: ModelWeights, options: ClipTextOptions = {}): ClipTextOutputs {
+export function buildClipTextModel(g: Graph, config: CLIPTextConfig, source: WeightSource, options: ClipTextOptions = {}): ClipTextOutputs {
   const batch = options.batch ?? 1;
   const tokens = options.tokens ?? config.max_position_embeddings;
   const clipSkip = options.clipSkip ?? 0;
   checkClipText(config, tokens, clipSkip);
-  const ctx = new BuildContext(g, weights, options);
+  // position_ids is a buffer older transformers saved with the weights; it is always 0..76.
+  const weights = new ModelWeights(source, { ignore: (n) => n.endsWith('embeddings.position_ids'), ...(options.trainable === undefined ? {} : { trainable: options.trainable }) });
+  const ctx = new BuildContext(g, weights, options.taps === undefined ? {} : { taps: options.taps });
   const width = config.hidden_size;
   const inputKind = options.input ?? 'input_ids';
   const input = inputKind === 'input_ids' ? g.input('input_ids', 'int64', [batch, tokens]) : g.input('inputs_embeds', 'float32', [batch, tokens, width]);

@@ -8,15 +8,15 @@ import { ModelError } from '../../src/errors.ts';
 import { resolveModelConfig, type CLIPTextConfig } from '../../src/io/diffusers-config.ts';
 import { openSafetensors } from '../../src/io/safetensors.ts';
 import { buildClipTextModel, type ClipTextOptions } from '../../src/models/clip-text.ts';
-import { ModelWeights } from '../../src/models/weights.ts';
+import type { WeightSource } from '../../src/models/weights.ts';
 import { int64, type Tensor } from '../../src/tensor.ts';
 import { ReferenceFile, assertClose, assertCloseRelative } from '../support/model-reference.ts';
 import { referencePath, referenceSkip } from '../support/reference.ts';
 
-function loadEncoder(dir: string): { config: CLIPTextConfig; weights: () => ModelWeights } {
+function loadEncoder(dir: string): { config: CLIPTextConfig; weights: () => WeightSource } {
   const raw = JSON.parse(readFileSync(referencePath(`${dir}/config.json`), 'utf8')) as Record<string, unknown>;
   const config = resolveModelConfig('CLIPTextModel', raw, `${dir}/config.json`) as CLIPTextConfig;
-  return { config, weights: () => new ModelWeights(openSafetensors(referencePath(`${dir}/model.safetensors`))) };
+  return { config, weights: () => openSafetensors(referencePath(`${dir}/model.safetensors`)) };
 }
 
 function ids(t: Tensor<'float32'>): Tensor<'int64'> {
