@@ -3,7 +3,7 @@
 // four sub-samples decide coverage and only pixels on an edge are shaded more than once.
 import { COLOUR_RGB, type Lighting, type Scene, type SceneObject } from './scene.ts';
 import { groundAlbedo, lightRig, type LightRig, type Rgb } from './lighting.ts';
-import { hitPart, placeShape, surfaceAt } from './shapes.ts';
+import { hitPart, placeShape, surfaceAt, type PlacedShape } from './shapes.ts';
 import { patternWeight, preparePattern } from './pattern.ts';
 import { rgbImage, type RgbaImage, type RgbImage } from './image.ts';
 
@@ -28,6 +28,35 @@ const SUB_X = [-0.125, 0.375, 0.125, -0.375] as const;
 const SUB_Y = [-0.375, -0.125, 0.375, 0.125] as const;
 
 /**
+ * The shading function of an object: `shade(p, x, y)` writes into `colour` the colour of part p at canvas point
+ * (x, y): albedo × (ambient + sun × max(0, n·L)), the albedo mixed by the pattern. Buffers are reused, not allocated
+ * per pixel.
+ */
+function objectShader(
+  o: SceneObject,
+  rig: LightRig,
+  shape: PlacedShape,
+): { shade: (p: number, x: number, y: number) => void; colour: Float64Array } {
+  const pattern = preparePattern(o.pattern);
+  const c1 = COLOUR_RGB[o.colour];
+  const c2 = COLOUR_RGB[o.pattern.second];
+  const [lx, ly, lz] = rig.direction;
+  const footprint = 1 / shape.unitPx;
+  const surface = new Float64Array(5);
+  const colour = new Float64Array(3);
+  const shade = (p: number, x: number, y: number): void => {
+    surfaceAt(shape, p, x, y, surface);
+    const lambert = Math.max(0, surface[0]! * lx + surface[1]! * ly + surface[2]! * lz);
+    const m = patternWeight(pattern, surface[3]!, surface[4]!, footprint);
+    for (let c = 0; c < 3; c++) {
+      const albedo = c1[c]! + (c2[c]! - c1[c]!) * m;
+      colour[c] = albedo * (rig.ambient[c]! + rig.sun[c]! * lambert);
+    }
+  };
+  return { shade, colour };
+}
+
+/**
  * Rasterises one object under a light rig, with no shadow.
  * @param widthPx, heightPx canvas size
  */
@@ -45,25 +74,8 @@ export function rasterizeObject(
   const coverage = new Float32Array(width * height);
   const premultiplied = new Float32Array(width * height * 3);
   const part = new Int8Array(width * height).fill(-1);
-  const pattern = preparePattern(o.pattern);
-  const c1 = COLOUR_RGB[o.colour];
-  const c2 = COLOUR_RGB[o.pattern.second];
-  const [lx, ly, lz] = rig.direction;
-  const footprint = 1 / shape.unitPx;
-  const surface = new Float64Array(5);
+  const { shade, colour } = objectShader(o, rig, shape);
   const hits = new Int8Array(4);
-  const colour = new Float64Array(3);
-
-  // Shades part p at (x, y) into `colour`: albedo × (ambient + sun × max(0, n·L)), the albedo mixed by the pattern.
-  const shade = (p: number, x: number, y: number): void => {
-    surfaceAt(shape, p, x, y, surface);
-    const lambert = Math.max(0, surface[0]! * lx + surface[1]! * ly + surface[2]! * lz);
-    const m = patternWeight(pattern, surface[3]!, surface[4]!, footprint);
-    for (let c = 0; c < 3; c++) {
-      const albedo = c1[c]! + (c2[c]! - c1[c]!) * m;
-      colour[c] = albedo * (rig.ambient[c]! + rig.sun[c]! * lambert);
-    }
-  };
 
   for (let j = 0; j < height; j++) {
     const cy = y0 + j + 0.5;
