@@ -35,3 +35,4 @@ export {
   type SchedulerId,
 } from './registry.ts';
 export { RNG_ALGORITHM, Rng, philox4x32 } from './rng.ts';
+export { TorchCpuRng } from './torch-rng.ts';
