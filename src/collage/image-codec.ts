@@ -3,8 +3,8 @@
 import sharp from 'sharp';
 import type { RgbaImage } from './raster.ts';
 
-/** Largest layer image accepted, px (a 16k × 16k image is already 1 GiB of RGBA). */
-export const MAX_IMAGE_PIXELS = 8192 * 8192;
+/** Largest image accepted, px: a 24-megapixel photo fits; placement may hold a float copy (16 B/px) of it. */
+export const MAX_IMAGE_PIXELS = 6144 * 6144;
 
 /**
  * Decodes PNG / JPEG / WebP bytes to straight-alpha RGBA (formats without alpha become opaque).

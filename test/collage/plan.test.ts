@@ -81,3 +81,17 @@ test('no layers: the whole canvas is re-imagined at the strength cap', () => {
   assert.ok(plan.noiseStrength.latent.every((v) => Math.abs(v - 0.75) < 1e-6));
   assert.deepEqual([...plan.composite.data.slice(0, 4)], [150, 150, 150, 255]);
 });
+
+test('a background image is fitted to cover the canvas, centred', () => {
+  const parsed = parseCollageDocument({ width: 64, height: 64, prompt: 'a wall', background: { image: 'bg.png' }, layers: [] }, '/tmp/p.collage.json');
+  // 32×16, left half red, right half blue → scale 4, 128×64, x from −32: canvas x ≤ 29 red, x ≥ 34 blue (bilinear between).
+  const data = new Uint8Array(32 * 16 * 4);
+  for (let p = 0; p < 32 * 16; p++) data.set(p % 32 < 16 ? [255, 0, 0, 255] : [0, 0, 255, 255], p * 4);
+  const plan = planCollage(parsed, { layers: new Map(), background: { width: 32, height: 16, data } });
+  const px = (x: number, y: number) => [...plan.composite.data.slice((y * 64 + x) * 4, (y * 64 + x) * 4 + 4)];
+  assert.deepEqual(px(0, 0), [255, 0, 0, 255]);
+  assert.deepEqual(px(28, 40), [255, 0, 0, 255]);
+  assert.deepEqual(px(35, 40), [0, 0, 255, 255]);
+  assert.deepEqual(px(63, 63), [0, 0, 255, 255]);
+  assert.deepEqual(plan.background, plan.composite);
+});
