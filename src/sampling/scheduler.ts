@@ -36,6 +36,8 @@ export type SchedulePosition = { readonly step: number } | { readonly t: number 
 export interface Scheduler {
   /** diffusers `_class_name` this implements. */
   readonly className: string;
+  /** The resolved config (diffusers key names): prediction_type, num_train_timesteps, spacing, betas. */
+  readonly config: CommonSchedulerConfig;
   /** Model evaluations per entry of `timesteps` (1 for every scheduler here, as in diffusers). */
   readonly order: number;
   /** The training noise schedule (betas, alphas_cumprod, training sigmas). */
