@@ -8,5 +8,5 @@ const port = parentPort;
 const spec = workerData as BatchSpec;
 port.on('message', (index: number) => {
   const batch = renderBatch(index, spec);
-  port.postMessage(batch, [batch.images.buffer]);
+  port.postMessage(batch, [batch.images.buffer as ArrayBuffer]);
 });

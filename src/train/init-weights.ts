@@ -1,12 +1,12 @@
-// Random initial weights in PyTorch's default scheme, read off the model builders themselves: a ModelWeights whose
-// every lookup creates the weight the builder asks for (name and shape from the config, exactly as a checkpoint
-// would hold them), so the names can never drift from the builders. Seeded per name: the value of a weight does not
+// Random initial weights in PyTorch's default scheme, by diffusers name, read off the model builders themselves
+// (names and shapes from a shape-only build), so they can never drift. Seeded per name: a weight's value does not
 // depend on build order.
 //   conv/linear weight [out, in, …]: kaiming_uniform(a=√5) = U(±1/√fan_in), fan_in = in·∏kernel (torch.nn.Conv2d/Linear reset_parameters)
 //   their bias: U(±1/√fan_in) of the same layer;  1-D weight (GroupNorm/LayerNorm): 1, its bias 0
 //   `*embedding.weight` (CLIP token/position embeddings): N(0, 0.02), transformers' initializer_range
-import type { Graph, Value } from '../engine/index.ts';
-import { ModelWeights } from '../models/weights.ts';
+import { Graph } from '../engine/index.ts';
+import { BugError, ModelError } from '../errors.ts';
+import type { WeightSource } from '../models/weights.ts';
 import { auxiliaryRng, type Rng } from '../world/index.ts';
 import type { ParamStore } from './param-store.ts';
 
@@ -54,29 +54,46 @@ export function initialValue(name: string, shape: readonly number[], seed: numbe
   return out;
 }
 
+/** An empty weight source: a build on it records every weight as missing, with its expected shape. */
+const NO_WEIGHTS: WeightSource = {
+  path: 'init-weights (shape-only build)',
+  names: () => [],
+  has: () => false,
+  info: (name) => {
+    throw new BugError(`info(${name}) on the shape-only source`);
+  },
+  readFloat32: (name) => {
+    throw new BugError(`readFloat32(${name}) on the shape-only source`);
+  },
+};
+
 /**
- * A ModelWeights that creates each weight a builder asks for (trainable, PyTorch init, seeded) and records it in
- * `store`; weights already in the store are reused, so several builds (e.g. two batch sizes) share one set.
- * Pass it where a builder takes `ModelWeights`.
+ * Adds to `store` PyTorch-default initial values for every weight `build` asks for that the store lacks, by full
+ * diffusers name. The names and shapes come from a shape-only build of the model itself (the builder reports every
+ * weight of an empty source as missing, with its expected shape, and leaves a placeholder param in the graph), so
+ * they can never drift from the builders.
+ * @param build calls a model builder (buildUNet, buildVaeEncoder, buildClipTextModel, …) on `g` with `source`
+ * @returns the names added
+ * @throws the builder's error when the build fails for anything but missing weights (e.g. a bad config)
  * @example
  * const store = new ParamStore('unet');
- * buildUNet(g, config, new InitWeights(store, 1234));   // store now holds every UNet weight by diffusers name
+ * initWeights(store, 1234, (g, source) => buildUNet(g, config, source, { batch: 1, heightLatPx: 16, widthLatPx: 16 }));
  */
-export class InitWeights extends ModelWeights {
-  constructor(
-    private readonly store: ParamStore,
-    private readonly seed: number,
-  ) {
-    super(store, { trainable: true });
+export function initWeights(store: ParamStore, seed: number, build: (g: Graph, source: WeightSource) => unknown): string[] {
+  const g = new Graph();
+  try {
+    build(g, NO_WEIGHTS);
+  } catch (e) {
+    if (!(e instanceof ModelError) || !e.problems.every((p) => p.what.startsWith('missing weight'))) throw e;
   }
-
-  override param(g: Graph, name: string, shape: readonly number[]): Value {
-    const full = g.scoped(name);
-    if (!this.store.has(full)) {
-      const layer = full.slice(0, full.lastIndexOf('.'));
-      const sibling = full.endsWith('.bias') && this.store.has(`${layer}.weight`) ? this.store.info(`${layer}.weight`).shape : undefined;
-      this.store.set(full, shape, initialValue(full, shape, this.seed, sibling));
-    }
-    return super.param(g, name, shape);
+  const params = g.values.filter((v) => v.kind === 'param');
+  const shapes = new Map(params.map((v) => [v.name, v.shape]));
+  const added: string[] = [];
+  for (const v of params) {
+    if (store.has(v.name)) continue;
+    const sibling = v.name.endsWith('.bias') ? shapes.get(`${v.name.slice(0, -'.bias'.length)}.weight`) : undefined;
+    store.set(v.name, v.shape, initialValue(v.name, v.shape, seed, sibling));
+    added.push(v.name);
   }
+  return added;
 }

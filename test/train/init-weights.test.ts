@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Graph } from '../../src/engine/index.ts';
 import { resolveModelConfig, type CLIPTextConfig } from '../../src/io/diffusers-config.ts';
 import { buildClipTextModel } from '../../src/models/clip-text.ts';
-import { InitWeights, initialValue } from '../../src/train/init-weights.ts';
+import { initWeights, initialValue } from '../../src/train/init-weights.ts';
 import { ParamStore } from '../../src/train/param-store.ts';
 
 const clipConfig = resolveModelConfig('CLIPTextModel', { vocab_size: 300, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, max_position_embeddings: 16 }, 'test') as CLIPTextConfig;
@@ -23,7 +23,8 @@ function stats(a: Float32Array): { mean: number; std: number; max: number } {
 
 test('a CLIP text model built on init weights gets every weight by diffusers name with the PyTorch default scheme', () => {
   const store = new ParamStore('clip');
-  buildClipTextModel(new Graph(), clipConfig, new InitWeights(store, 7), { tokens: 16 });
+  const added = initWeights(store, 7, (g, source) => buildClipTextModel(g, clipConfig, source, { tokens: 16 }));
+  assert.equal(added.length, store.names().length);
   assert.equal(store.names().length, 4 + 2 * 16); // embeddings (2), final LN (2), 16 per layer
   assert.deepEqual(store.info('text_model.encoder.layers.0.mlp.fc1.weight').shape, [64, 32]);
   const token = stats(store.readFloat32('text_model.embeddings.token_embedding.weight'));
@@ -47,10 +48,19 @@ test('initial values are seeded per name: same seed same values, another seed ot
   assert.ok(stats(a).max <= 1 / 6 && stats(a).max > 0.15);
 });
 
-test('a second build on the same store reuses the weights instead of re-drawing them', () => {
+test('the initialised store loads into the real build, every weight used and trainable', () => {
   const store = new ParamStore('clip');
-  buildClipTextModel(new Graph(), clipConfig, new InitWeights(store, 7), { tokens: 16 });
-  const before = store.readFloat32('text_model.encoder.layers.1.self_attn.q_proj.weight');
-  buildClipTextModel(new Graph(), clipConfig, new InitWeights(store, 99), { tokens: 16, batch: 3 });
-  assert.equal(store.readFloat32('text_model.encoder.layers.1.self_attn.q_proj.weight'), before);
+  initWeights(store, 7, (g, source) => buildClipTextModel(g, clipConfig, source, { tokens: 16 }));
+  assert.deepEqual(initWeights(store, 99, (g, source) => buildClipTextModel(g, clipConfig, source, { tokens: 16 })), []);
+  const g = new Graph();
+  buildClipTextModel(g, clipConfig, store, { tokens: 16, batch: 3, trainable: true });
+  const params = g.values.filter((v) => v.kind === 'param');
+  assert.equal(params.length, store.names().length);
+  assert.ok(params.every((v) => v.trainable === true));
+  // the graph shares the store's arrays, so optimiser updates reach every session built from it
+  assert.equal(params.find((v) => v.name === 'text_model.final_layer_norm.weight')!.data!.data, store.readFloat32('text_model.final_layer_norm.weight'));
+});
+
+test('a bad config fails the init build with the builder\'s own error', () => {
+  assert.throws(() => initWeights(new ParamStore('x'), 1, (g, source) => buildClipTextModel(g, { ...clipConfig, hidden_act: 'relu6' }, source)), /relu6/);
 });
