@@ -7,7 +7,7 @@ import { erode, type CaseMasks } from './masks.ts';
 /** Offset inside the logarithm: keeps black objects (albedo 0.07 at night ≈ 0.02) from dominating. */
 const LOG_EPSILON = 0.02;
 /** Stabiliser of the structure ratio per pixel and channel (in squared log units): plain vs plain = 1. */
-const STRUCTURE_C = 0.002;
+const STRUCTURE_C = 0.01;
 const CHROMA_EPSILON = 0.05;
 
 export interface AppearanceFidelity {
@@ -18,15 +18,25 @@ export interface AppearanceFidelity {
   readonly perObject: readonly { readonly pattern: number; readonly chromaError: number }[];
 }
 
-/** The pixels of object i, part by part, with one pixel eroded from every part's border. */
-function partRegions(masks: CaseMasks, object: number): number[][] {
-  const { width, height, owner, part } = masks;
-  const regions: number[][] = [];
+/** One part of an object: its inner pixels (list) and the same set as a [H, W] mask. */
+interface PartRegion {
+  readonly pixels: readonly number[];
+  readonly inner: Uint8Array;
+}
+
+/**
+ * The pixels of object i, part by part: fully covered by the object (visible coverage 1, so no pixel mixes in the
+ * background or a neighbour), then eroded by one pixel.
+ */
+function partRegions(masks: CaseMasks, object: number): PartRegion[] {
+  const { width, height, part } = masks;
+  const visible = masks.visible[object]!;
+  const regions: PartRegion[] = [];
   for (let p = 0; p < 4; p++) {
     const m = new Uint8Array(width * height);
     let any = false;
     for (let k = 0; k < m.length; k++) {
-      if (owner[k] === object && part[k] === p) {
+      if (visible[k]! >= 0.999 && part[k] === p) {
         m[k] = 1;
         any = true;
       }
@@ -35,27 +45,24 @@ function partRegions(masks: CaseMasks, object: number): number[][] {
     const inner = erode(m, width, height);
     const pixels: number[] = [];
     for (let k = 0; k < inner.length; k++) if (inner[k]) pixels.push(k);
-    if (pixels.length > 0) regions.push(pixels);
+    if (pixels.length > 0) regions.push({ pixels, inner });
   }
   return regions;
 }
 
 /**
- * High-pass of log intensity: h_c(p) = ln(v_c(p) + ε) − mean over q in the 3×3 around p with the same object and
- * part of ln(v_c(q) + ε). A smooth shading field (and any constant gain) cancels; pattern edges remain.
+ * High-pass of log intensity: h_c(p) = ln(v_c(p) + ε) − mean over q in the 3×3 around p inside the same part region
+ * of ln(v_c(q) + ε). A smooth shading field (and any constant gain) cancels; pattern edges remain.
+ * @param inner [H, W] the part region (never touches the image border: it is eroded)
  */
-function highPass(image: RgbImage, masks: CaseMasks, object: number, k: number, out: Float64Array): void {
-  const { width, owner, part } = masks;
-  const x = k % width;
-  const y = (k - x) / width;
-  const p = part[k];
+function highPass(image: RgbImage, width: number, inner: Uint8Array, k: number, out: Float64Array): void {
   const d = image.data;
   let count = 0;
   out[3] = out[4] = out[5] = 0;
   for (let dy = -1; dy <= 1; dy++) {
     for (let dx = -1; dx <= 1; dx++) {
-      const q = (y + dy) * width + x + dx;
-      if (owner[q] !== object || part[q] !== p) continue;
+      const q = k + dy * width + dx;
+      if (!inner[q]) continue;
       count++;
       for (let c = 0; c < 3; c++) out[3 + c] = out[3 + c]! + Math.log(d[q * 3 + c]! + LOG_EPSILON);
     }
@@ -72,8 +79,8 @@ function chromaDistance(a: readonly number[], b: readonly number[]): number {
 }
 
 /**
- * Appearance fidelity of an output against the ground truth, inside each object's visible mask (parts eroded by
- * one pixel, so edges and face boundaries do not count).
+ * Appearance fidelity of an output against the ground truth, inside each object's fully visible pixels (each part
+ * eroded by one pixel, so edges and face boundaries do not count).
  *
  * pattern_i = (2 Σ h_out·h_ref + C·N) / (Σ h_out² + Σ h_ref² + C·N), sums over the object's pixels and the three
  *   channels, h the log-intensity high-pass above (SSIM's structure term on log intensities: a light change
@@ -97,11 +104,11 @@ export function appearanceFidelity(
     let energy = 0;
     let chroma = 0;
     let count = 0;
-    for (const pixels of partRegions(masks, i)) {
+    for (const { pixels, inner } of partRegions(masks, i)) {
       const g = lightLikeGain(leastSquaresGain(output, groundTruth, pixels));
       for (const k of pixels) {
-        highPass(output, masks, i, k, hOut);
-        highPass(groundTruth, masks, i, k, hRef);
+        highPass(output, masks.width, inner, k, hOut);
+        highPass(groundTruth, masks.width, inner, k, hRef);
         for (let c = 0; c < 3; c++) {
           cross += hOut[c]! * hRef[c]!;
           energy += hOut[c]! * hOut[c]! + hRef[c]! * hRef[c]!;
