@@ -46,22 +46,26 @@ export function composeCollage(doc: CollageDocument, images: CollageImages, opti
  */
 export function maskOverview(masks: readonly Float32Array[], width: number, height: number): RgbaImage {
   const n = width * height;
+  const rgb = new Float32Array(n * 3);
+  const covered = new Float32Array(n);
+  masks.forEach((mask, i) => {
+    const [r, g, b] = OVERVIEW_COLOURS[i % OVERVIEW_COLOURS.length]!;
+    for (let p = 0; p < n; p++) {
+      const m = mask[p]!;
+      if (m === 0) continue;
+      rgb[p * 3] = rgb[p * 3]! + m * r;
+      rgb[p * 3 + 1] = rgb[p * 3 + 1]! + m * g;
+      rgb[p * 3 + 2] = rgb[p * 3 + 2]! + m * b;
+      covered[p] = covered[p]! + m;
+    }
+  });
   const data = new Uint8Array(n * 4);
   for (let p = 0; p < n; p++) {
-    let r = 0;
-    let g = 0;
-    let b = 0;
-    let covered = 0;
-    masks.forEach((mask, i) => {
-      const m = mask[p]!;
-      const c = OVERVIEW_COLOURS[i % OVERVIEW_COLOURS.length]!;
-      r += m * c[0];
-      g += m * c[1];
-      b += m * c[2];
-      covered += m;
-    });
-    const rest = Math.max(0, 1 - covered) * 40;
-    data.set([Math.round(r + rest), Math.round(g + rest), Math.round(b + rest), 255], p * 4);
+    const rest = Math.max(0, 1 - covered[p]!) * 40;
+    data[p * 4] = Math.round(rgb[p * 3]! + rest);
+    data[p * 4 + 1] = Math.round(rgb[p * 3 + 1]! + rest);
+    data[p * 4 + 2] = Math.round(rgb[p * 3 + 2]! + rest);
+    data[p * 4 + 3] = 255;
   }
   return { width, height, data };
 }
