@@ -161,3 +161,20 @@ test('import writes <name>.collage.json and layers/*.png next to the input, and 
   assert.deepEqual(at(9, 9), [10, 10, 2], 'cat pixel (1,1) at canvas (9,9)');
   assert.deepEqual(at(40, 40), [400 & 255, 80, 1], 'grass pixel (40,8) at canvas (40,40)');
 });
+
+test('official demo state: the server’s snake_case form imports the same way', async () => {
+  const dir = await tmp();
+  await writeFile(join(dir, 'sky.png'), await encodePng(pattern(16, 16, 3)));
+  const state = {
+    prompt: 'blue sky',
+    total_steps: 30,
+    guidance_scale: 7.5,
+    seed: 0,
+    collage_layers: [{ original_img_url: 'sky.png', text_prompt: 'blue sky', noiseStrength: 0.8, transform: { position: { x: 0, y: 0 }, scale: 0.0625, rotation: 0 }, polygon: [] }],
+  };
+  const imported = await importDemo(state, join(dir, 'state.json'));
+  assert.equal(imported.document.prompt, 'blue sky');
+  assert.deepEqual(imported.document.generation, { scheduler: 'euler-a', steps: 30, guidance: 7.5, seed: 0 });
+  assert.deepEqual(imported.document.layers, [{ id: 'blue-sky', image: 'layers/blue-sky.png', text: 'blue sky', x: 0, y: 0, scale: 32, rotation: 0, noise: 0.8 }]);
+  assert.deepEqual(imported.images.get('blue-sky'), pattern(16, 16, 3));
+});
