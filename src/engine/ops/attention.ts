@@ -87,7 +87,7 @@ function lowerAttention(ctx: LowerContext, node: Node<'Attention'>): void {
 }
 
 /**
- * P = softmax(s·QKᵀ + bias) recomputed; dV = Pᵀ·dO; dP = dO·Vᵀ; dS = P·(dP − rowsum(dO·O));
+ * P = softmax(s·QKᵀ + bias) recomputed; dV = Pᵀ·dO; dS = P·(dO·Vᵀ − rowsum(dO·O)) = P·([dO, −row]·[V, 1]ᵀ);
  * dQ = s·dS·K; dK = s·dSᵀ·Q; dbias = Σ dS over its broadcast axes.
  */
 function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value | undefined)[]): (Value | undefined)[] {
@@ -103,9 +103,11 @@ function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value |
   const dOut = heads(g, d, h);
   const out = heads(g, node.outputs[0]!, h);
   const dV = g.matmul(transposeLast(g, probs), dOut);
-  const dP = g.matmul(dOut, transposeLast(g, vh));
+  // dP − rowsum(dO·O) as one MatMul of [dO, −row] with [V, 1]: saves a full pass over the [Tq, Tk] scores.
   const row = g.reduceSum(g.mul(dOut, out), [-1], true);
-  const dS = g.mul(probs, g.sub(dP, row));
+  const ones = g.expand(g.scalar(1, vh.dtype), [...vh.shape.slice(0, 3), 1]);
+  const dPCentered = g.matmul(g.concat([dOut, g.neg(row)], -1), transposeLast(g, g.concat([vh, ones], -1)));
+  const dS = g.mul(probs, dPCentered);
   const dQ = g.mul(g.matmul(dS, kh), scale);
   const dK = g.mul(g.matmul(transposeLast(g, dS), qh), scale);
   const grads: (Value | undefined)[] = [merge(g, dQ), merge(g, dK), merge(g, dV)];
