@@ -1,8 +1,7 @@
 // The report's plot: one panel per metric, a bar per method with its 95% interval, drawn by Vega-Lite (headless,
 // SVG) and rasterised to PNG by sharp.
 import sharp from 'sharp';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { Estimate } from './bootstrap.ts';
 import { METRIC_IDS, METRIC_INFO, type MetricId } from './metrics.ts';
 
@@ -61,6 +60,8 @@ export function metricsPlotSpec(summary: RunSummary): TopLevelSpec {
 
 /** The metrics plot as SVG text and PNG bytes. */
 export async function renderMetricsPlot(summary: RunSummary): Promise<{ svg: string; png: Uint8Array }> {
+  // Loaded here, not at the top: Vega takes ~0.3 s to import and only the report needs it, not every CLI command.
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new View(parse(compile(metricsPlotSpec(summary)).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
