@@ -14,12 +14,7 @@ export {
   type NoiseScheduleConfig,
   type TimestepSpacing,
 } from './schedule.ts';
-export {
-  PREDICTION_TYPES,
-  parseSchedulerConfigText,
-  type PredictionType,
-  type RawSchedulerConfig,
-} from './scheduler-config.ts';
+export { PREDICTION_TYPES, type PredictionType, type RawSchedulerConfig } from './scheduler-config.ts';
 export { DdimScheduler, type DdimConfig, type DdimOptions } from './ddim.ts';
 export { EulerScheduler, type EulerConfig } from './euler.ts';
 export { EulerAncestralScheduler } from './euler-ancestral.ts';

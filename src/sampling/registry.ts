@@ -81,7 +81,7 @@ function build(id: SchedulerId, raw: RawSchedulerConfig, options: CreateSchedule
  *   scheduler_config.json, so betas and spacing follow the model), as diffusers' `<Class>.from_config(config)`.
  *   Without a config the class's diffusers defaults apply (not SD's betas).
  * @example
- *   const s = createScheduler('euler-a', parseSchedulerConfigText(text, path));
+ *   const s = createScheduler('euler-a', folder.scheduler.config); // io's openStableDiffusionFolder
  *   s.setTimesteps(20);
  * @throws InputError for an unknown id (listing SCHEDULER_IDS)
  * @throws ModelError for an unknown `_class_name` or a used key with an unsupported value (all listed at once)

@@ -8,7 +8,7 @@ import {
   type TimestepSpacing,
 } from './schedule.ts';
 
-/** A scheduler_config.json object as parsed, before validation. */
+/** A scheduler_config.json object as parsed (io's parsePythonJson / SchedulerFolder.config), before validation. */
 export type RawSchedulerConfig = Readonly<Record<string, unknown>>;
 
 /** What the model was trained to predict: the noise (SD 1.x, SD 2 base) or v = alpha*eps - sigma*x0 (SD 2.x 768). */
@@ -20,60 +20,6 @@ export interface CommonSchedulerConfig extends NoiseScheduleConfig {
   readonly prediction_type: PredictionType;
   readonly timestep_spacing: TimestepSpacing;
   readonly steps_offset: number;
-}
-
-const NON_FINITE_TOKENS = ['-Infinity', 'Infinity', 'NaN'] as const;
-
-/**
- * Parses scheduler_config.json text. diffusers writes Python's `-Infinity` / `Infinity` / `NaN` for float keys
- * (DPMSolverMultistepScheduler's `lambda_min_clipped`), which strict JSON rejects; those bare tokens are read as
- * the numbers they name.
- * @param where the file path, for the error
- * @throws ModelError when the text is not JSON or not an object
- */
-export function parseSchedulerConfigText(text: string, where: string): RawSchedulerConfig {
-  let rewritten = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      rewritten += c;
-      if (c === '\\') rewritten += text[++i] ?? '';
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    const token = NON_FINITE_TOKENS.find((t) => text.startsWith(t, i));
-    if (token !== undefined) {
-      rewritten += `"\\u0000${token}"`;
-      i += token.length - 1;
-      continue;
-    }
-    rewritten += c;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(rewritten, (_key, value: unknown) =>
-      typeof value === 'string' && value.startsWith('\u0000') ? Number(value.slice(1)) : value,
-    );
-  } catch (e) {
-    throw new ModelError(
-      {
-        what: `scheduler config is not valid JSON (${(e as Error).message})`,
-        where,
-        fix: 're-save it with diffusers save_config',
-      },
-      { cause: e },
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ModelError({
-      what: 'scheduler config is not a JSON object',
-      where,
-      fix: 'use a diffusers scheduler_config.json',
-    });
-  }
-  return parsed as RawSchedulerConfig;
 }
 
 /** Reads typed keys from a raw config with per-class defaults, collecting every problem before throwing once. */

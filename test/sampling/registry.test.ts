@@ -2,12 +2,7 @@
 // unsupported values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  SCHEDULER_CLASS_NAMES,
-  SCHEDULER_IDS,
-  createScheduler,
-  parseSchedulerConfigText,
-} from '../../src/sampling/index.ts';
+import { SCHEDULER_CLASS_NAMES, SCHEDULER_IDS, createScheduler } from '../../src/sampling/index.ts';
 import { InputError, ModelError } from '../../src/errors.ts';
 
 test('every diffusers class name maps to a scheduler of that class', () => {
@@ -89,16 +84,22 @@ test('the dpmpp-2m id turns Karras sigmas off and dpmpp-2m-karras turns them on,
   assert.notEqual(karras.timesteps[1], 899);
 });
 
-test('scheduler_config.json text with -Infinity (as diffusers writes it) parses to the number', () => {
-  const raw = parseSchedulerConfigText(
-    '{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "note": "-Infinity stays text"}',
-    'x.json',
-  );
-  assert.equal(raw['lambda_min_clipped'], -Infinity);
-  assert.equal(raw['note'], '-Infinity stays text');
-  assert.equal(createScheduler(raw).className, 'DPMSolverMultistepScheduler');
-  assert.throws(
-    () => parseSchedulerConfigText('{"a": ', 'bad.json'),
-    (e: unknown) => e instanceof ModelError && /bad\.json/.test(e.message),
+test('lambda_min_clipped: -Infinity as diffusers writes it keeps the whole schedule; -2 cuts the top', () => {
+  const config = {
+    _class_name: 'DPMSolverMultistepScheduler',
+    beta_schedule: 'scaled_linear',
+    beta_start: 0.00085,
+    beta_end: 0.012,
+  };
+  const whole = createScheduler({ ...config, lambda_min_clipped: -Infinity });
+  whole.setTimesteps(10);
+  assert.equal(whole.timesteps[0], 999);
+  const clipped = createScheduler({ ...config, lambda_min_clipped: -2 });
+  clipped.setTimesteps(10);
+  // lambda = -log(sigma): timesteps with sigma > e^2 are cut, so the schedule starts just below sigma e^2.
+  const first = clipped.timesteps[0]!;
+  assert.ok(
+    clipped.sigmaAt({ t: first }) <= Math.exp(2) && clipped.sigmaAt({ t: first + 2 }) > Math.exp(2),
+    `first ${first}`,
   );
 });

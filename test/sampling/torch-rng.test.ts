@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { TorchCpuRng } from '../../src/sampling/index.ts';
 import { InputError } from '../../src/errors.ts';
 import { referenceSkip } from '../support/reference.ts';
-import { sliceFirst } from '../support/read-safetensors.ts';
-import { loadReference, tensorOf } from '../support/scheduler-reference.ts';
+import { loadReference, sliceFirst, tensorOf } from '../support/scheduler-reference.ts';
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);

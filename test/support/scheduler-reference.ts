@@ -3,13 +3,46 @@
 // scale_model_input(x, t_i); x = step(model_outputs[i], t_i, x).prev_sample).
 import { readFileSync } from 'node:fs';
 import { float32, type Tensor } from '../../src/tensor.ts';
-import {
-  parseSchedulerConfigText,
-  type RawSchedulerConfig,
-  type Scheduler,
-} from '../../src/sampling/index.ts';
-import { readSafetensors, sliceFirst, tensorOf, type ReadTensor } from './read-safetensors.ts';
+import { openSafetensors, parsePythonJson } from '../../src/io/index.ts';
+import type { RawSchedulerConfig, Scheduler } from '../../src/sampling/index.ts';
 import { referencePath } from './reference.ts';
+
+/** A reference tensor as compared: floats as Float32Array, I64 (timesteps) as exact Float64Array. */
+export interface ReadTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Float64Array;
+}
+
+function readAll(path: string): Map<string, ReadTensor> {
+  const file = openSafetensors(path);
+  try {
+    const tensors = new Map<string, ReadTensor>();
+    for (const name of file.names()) {
+      const stored = file.read(name);
+      const data =
+        stored.data instanceof BigInt64Array
+          ? Float64Array.from(stored.data, Number)
+          : file.readFloat32(name);
+      tensors.set(name, { shape: stored.shape, data });
+    }
+    return tensors;
+  } finally {
+    file.close();
+  }
+}
+
+/** The tensor `name`, or an Error naming it and the tensors present. */
+export function tensorOf(file: Map<string, ReadTensor>, name: string): ReadTensor {
+  const t = file.get(name);
+  if (!t) throw new Error(`reference tensor ${name} not found (have: ${[...file.keys()].join(', ')})`);
+  return t;
+}
+
+/** Slice i of the first axis of a reference tensor, as float32 data. */
+export function sliceFirst(t: ReadTensor, i: number): Float32Array {
+  const inner = t.data.length / (t.shape[0] ?? 1);
+  return Float32Array.from(t.data.subarray(i * inner, (i + 1) * inner));
+}
 
 const cache = new Map<string, Map<string, ReadTensor>>();
 
@@ -17,7 +50,7 @@ const cache = new Map<string, Map<string, ReadTensor>>();
 export function loadReference(relative: string): Map<string, ReadTensor> {
   let file = cache.get(relative);
   if (!file) {
-    file = readSafetensors(referencePath(relative));
+    file = readAll(referencePath(relative));
     cache.set(relative, file);
   }
   return file;
@@ -25,7 +58,7 @@ export function loadReference(relative: string): Map<string, ReadTensor> {
 
 /** A fixture scheduler_config.json, e.g. 'diffusers/schedulers/ddim/scheduler_config.json'. */
 export function loadSchedulerConfig(relative: string): RawSchedulerConfig {
-  return parseSchedulerConfigText(readFileSync(referencePath(relative), 'utf8'), relative);
+  return parsePythonJson(readFileSync(referencePath(relative), 'utf8'), relative) as RawSchedulerConfig;
 }
 
 /** Everything a trajectory produced, one Float32Array per step. */
@@ -97,5 +130,3 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   }
   return maxAbs / Math.max(scale, 1e-30);
 }
-
-export { tensorOf };
