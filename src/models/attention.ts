@@ -107,9 +107,9 @@ export function basicTransformerBlock(ctx: BuildContext, x: Value, context: Valu
   const { g } = ctx;
   ctx.tap('in', x);
   const n1 = ctx.tap('norm1.out', layerNorm(ctx, 'norm1', x));
-  let h = g.add(g.scope('attn1', () => attention(ctx, n1, n1, heads, {})), x);
+  let h = g.add(g.scope('attn1', () => attentionLayer(ctx, n1, n1, heads, {})), x);
   const n2 = ctx.tap('norm2.out', layerNorm(ctx, 'norm2', h));
-  h = g.add(g.scope('attn2', () => attention(ctx, n2, context, heads, bias)), h);
+  h = g.add(g.scope('attn2', () => attentionLayer(ctx, n2, context, heads, bias)), h);
   const n3 = ctx.tap('norm3.out', layerNorm(ctx, 'norm3', h));
   h = g.add(g.scope('ff', () => geluFeedForward(ctx, n3)), h);
   return ctx.tap('out', h);
@@ -132,12 +132,12 @@ function geluFeedForward(ctx: BuildContext, x: Value): Value {
 }
 
 /**
- * diffusers Attention with AttnProcessor: to_q (no bias), to_k, to_v (no bias), heads of width C/heads, scale
+ * diffusers Attention with AttnProcessor (scope it as `attn1`/`attn2`): to_q (no bias), to_k, to_v (no bias), heads of width C/heads, scale
  * d^-½, to_out.0 (with bias). `upcast_attention` is a no-op here: everything is float32 already.
  * @param x [B, T, C] queries' source @param context [B, Tk, Dctx] keys' and values' source (x itself for attn1)
  * @returns [B, T, C]
  */
-function attention(ctx: BuildContext, x: Value, context: Value, heads: number, bias: CrossAttentionBias): Value {
+export function attentionLayer(ctx: BuildContext, x: Value, context: Value, heads: number, bias: CrossAttentionBias): Value {
   const { g } = ctx;
   const c = x.shape[2]!;
   ctx.tap('in', x);
