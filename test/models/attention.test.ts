@@ -64,14 +64,15 @@ test('cross-attention with the collage bias equals S + f·M_j·A[p, j] on condit
   g.output('out', g.scope('attn2', () => attentionLayer(ctx, x, context, HEADS, { collage, logitBias: keyBias })));
   ctx.finish('attention');
   const session = await EngineSession.create(g, { cacheDir: false });
+  const coeff = float32([HW, TK], seededValues(HW * TK, 9));
   const feeds = {
     x: float32([B, HW, C], seededValues(B * HW * C, 6, 2)),
     context: float32([B, TK, DCTX], seededValues(B * TK * DCTX, 7, 2)),
     key_bias: float32([B, TK], seededValues(B * TK, 8)),
     [COLLAGE_SCALE_INPUT]: float32([1], [0.7]),
-    [collageCoefficientsInputName(HW)]: float32([HW, TK], seededValues(HW * TK, 9)),
+    [collageCoefficientsInputName(HW)]: coeff,
   };
   const out = await session.run(feeds);
-  const expected = reference(feeds.x.data, feeds.context.data, w, feeds[collageCoefficientsInputName(HW)].data, 0.7, conditional, feeds.key_bias.data);
+  const expected = reference(feeds.x.data, feeds.context.data, w, coeff.data, 0.7, conditional, feeds.key_bias.data);
   assertClose(out['out'], float32([B, HW, C], expected), 'collage attention', 1e-5, 1e-5);
 });
