@@ -29,5 +29,5 @@ export {
   type CreateSchedulerOptions,
   type SchedulerId,
 } from './registry.ts';
-export { RNG_ALGORITHM, Rng, philox4x32 } from './rng.ts';
+export { RNG_ALGORITHM, Rng, philox4x32, type NoiseSource } from './rng.ts';
 export { TorchCpuRng } from './torch-rng.ts';

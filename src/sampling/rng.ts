@@ -16,6 +16,14 @@
 import { InputError } from '../errors.ts';
 import { float32, numel, type Tensor } from '../tensor.ts';
 
+/** Anything that draws unit Gaussian noise: Rng (ours, forkable) or TorchCpuRng (PyTorch CPU parity). */
+export interface NoiseSource {
+  /** The next numel(shape) standard normal values. */
+  normal(shape: readonly number[]): Float32Array;
+  /** normal(shape) as a float32 Tensor. */
+  normalTensor(shape: readonly number[]): Tensor<'float32'>;
+}
+
 /** Version of the noise algorithm documented above; recorded with outputs so a seed stays meaningful. */
 export const RNG_ALGORITHM = 'philox4x32-10/box-muller-f64/v1';
 
@@ -82,7 +90,7 @@ function checkSeed(seed: number | bigint): [number, number] {
 }
 
 /** Seeded, forkable source of float32 Gaussian noise (algorithm in this file's header). */
-export class Rng {
+export class Rng implements NoiseSource {
   private readonly key: [number, number];
   private readonly stream: [number, number];
   /** Next Philox block index (64-bit, as two words). */

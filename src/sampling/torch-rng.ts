@@ -6,6 +6,7 @@
 // numel % 16 != 0 redraw the last 16 elements and transform them again.
 import { InputError } from '../errors.ts';
 import { float32, numel, type Tensor } from '../tensor.ts';
+import type { NoiseSource } from './rng.ts';
 
 const MT_N = 624;
 const MT_M = 397;
@@ -45,7 +46,7 @@ class Mt19937 {
 }
 
 /** A PyTorch CPU generator after `manual_seed(seed)`, for float32 `randn` draws of at least 16 values. */
-export class TorchCpuRng {
+export class TorchCpuRng implements NoiseSource {
   private readonly engine: Mt19937;
 
   /**

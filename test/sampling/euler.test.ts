@@ -87,3 +87,18 @@ test('euler rejects a timestep out of order, naming the expected one', () => {
   scheduler.step(x, first!, x);
   assert.doesNotThrow(() => scheduler.scaleModelInput(x, second!));
 });
+
+test(
+  'euler with Karras sigmas uses the same rho-7 sigmas as DPM++ 2M Karras and unrounded timesteps',
+  { skip: referenceSkip() },
+  () => {
+    const ref = loadReference('diffusers-extra/refs/schedulers_extra.safetensors');
+    const scheduler = createScheduler('euler', { ...loadSchedulerConfig(SD15), use_karras_sigmas: true });
+    scheduler.setTimesteps(20);
+    // Euler's ends are the sigmas interpolated at t = 999 and t = 0 (linspace), i.e. DPM's training-schedule ends.
+    assert.ok(maxRelativeError(scheduler.sigmas!, tensorOf(ref, 'dpmpp2m_karras.sigmas').data) < 1e-6);
+    const rounded = scheduler.timesteps.map(Math.round);
+    assert.deepEqual(rounded, Array.from(tensorOf(ref, 'dpmpp2m_karras.timesteps').data));
+    assert.ok(scheduler.timesteps.some((t) => !Number.isInteger(t)));
+  },
+);
