@@ -2,7 +2,7 @@
 // Gaussian (mean, logvar, a sample from given noise) and the decoder, as two graphs. scaling_factor stays outside,
 // as in diffusers. Scopes are the state-dict prefixes (`encoder.down_blocks.0.resnets.0`, `decoder.mid_block.attentions.0`).
 import type { Graph, Value } from '../engine/index.ts';
-import { ModelError, type Problem } from '../errors.ts';
+import { InputError, ModelError, type Problem } from '../errors.ts';
 import type { AutoencoderKLConfig } from '../io/diffusers-config.ts';
 import { BuildContext, type BuildContextOptions } from './build-context.ts';
 import { conv2d, downsample, groupNorm, resnetBlock, upsample } from './resnet.ts';
@@ -70,7 +70,7 @@ export function vaeScaleFactor(config: AutoencoderKLConfig): number {
 
 /**
  * Builds the AutoencoderKL encoder + quant_conv + DiagonalGaussianDistribution into `g`.
- * @throws ModelError for an unsupported block type or size, or (all at once) missing/wrong-shaped/unused weights
+ * @throws ModelError for an unsupported block type, InputError for a bad size, ModelError (all at once) for missing/wrong-shaped/unused weights
  */
 export function buildVaeEncoder(g: Graph, config: AutoencoderKLConfig, source: WeightSource, options: VaeEncoderOptions): VaeEncoderOutputs {
   checkVaeConfig(config);
@@ -101,7 +101,7 @@ export function buildVaeEncoder(g: Graph, config: AutoencoderKLConfig, source: W
 
 /**
  * Builds post_quant_conv + the AutoencoderKL decoder into `g`: `latents` → `sample`.
- * @throws ModelError for an unsupported block type or size, or (all at once) missing/wrong-shaped/unused weights
+ * @throws ModelError for an unsupported block type, InputError for a bad size, ModelError (all at once) for missing/wrong-shaped/unused weights
  */
 export function buildVaeDecoder(g: Graph, config: AutoencoderKLConfig, source: WeightSource, options: VaeDecoderOptions): VaeDecoderOutputs {
   checkVaeConfig(config);
@@ -202,5 +202,5 @@ export function checkVaeConfig(config: AutoencoderKLConfig): void {
 
 function checkSize(size: readonly number[], multiple: number, unit: string, expected: string): void {
   const bad = size.filter((s) => !Number.isInteger(s) || s <= 0 || s % multiple !== 0);
-  if (bad.length > 0) throw new ModelError({ what: `size ${size.join('×')} ${unit} is not ${expected}`, where: 'VAE build options', fix: `use sizes that are ${expected}` });
+  if (bad.length > 0) throw new InputError({ what: `size ${size.join('×')} ${unit} is not ${expected}`, where: 'VAE build options', fix: `use sizes that are ${expected}` });
 }
