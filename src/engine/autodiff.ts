@@ -22,6 +22,7 @@ export function gradName(value: Value | string): string {
 export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Graph {
   if (loss.shape.reduce((p, d) => p * d, 1) !== 1) throw new ModelError({ what: `loss must have one element, got shape ${formatShape(loss.shape)}`, where: loss.name, fix: 'reduce it with g.reduceSum or g.reduceMean' });
   const g = graph.clone();
+  g.differentiated = true;
   const dependent = dependsOn(graph.nodes, wrt);
   const onPath = ancestorsOf(graph.nodes, loss);
   const grads = new Map<number, Value>();

@@ -67,6 +67,8 @@ export class Graph {
   private readonly scopes: string[] = [];
   private readonly scalars = new Map<string, Value>();
   private nextId = 0;
+  /** Set by autodiff: the graph holds a backward pass (emission then keeps attention unfused, see ops/attention.ts). */
+  differentiated = false;
   /** A node-name prefix override while autodiff emits a backward rule. */
   private nodePrefix: string | undefined;
 
@@ -194,6 +196,7 @@ export class Graph {
     for (const n of this.names) g.names.add(n);
     for (const [k, v] of this.scalars) g.scalars.set(k, v);
     g.nextId = this.nextId;
+    g.differentiated = this.differentiated;
     return g;
   }
 

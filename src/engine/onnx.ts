@@ -32,6 +32,8 @@ export interface EmitOptions {
   readonly external?: ExternalData;
   /** Emit every param as a graph input (benchmarks of trained weights). @default false: only trainable ones */
   readonly paramsAsInputs?: boolean;
+  /** Use fused contrib kernels (MultiHeadAttention). @default true for graphs without a backward pass */
+  readonly fused?: boolean;
 }
 
 /** Bytes of a tensor's data as stored in raw_data / external files (little-endian, no copy). */
@@ -122,6 +124,7 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
       protoNodes.push({ op_type: opType, domain, name: `${current}#${protoNodes.length}`, input: [...inputs], output: [...outputs], attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)) });
     },
     int64: (values, shape) => constant(`i64:${values.join(',')}:${shape?.join(',')}`, { dtype: 'int64', shape: shape ?? [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) }),
+    fused: options.fused ?? !graph.differentiated,
     scalar: (value, dtype) => {
       const data = dtype === 'float64' ? Float64Array.of(value) : dtype === 'float32' ? Float32Array.of(value) : undefined;
       if (!data) throw new BugError(`lowering scalar of dtype ${dtype}`);

@@ -68,10 +68,35 @@ export class AdamW {
   }
 
   /**
+   * The moment estimates by param name (live arrays) and the step count, for checkpoints; `loadState` restores them.
+   */
+  state(): { step: number; m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array> } {
+    return { step: this.step, m: this.m, v: this.v };
+  }
+
+  /** Restores a `state()` (copied into the existing arrays). @throws InputError naming any missing or mis-sized param */
+  loadState(state: { step: number; m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array> }): void {
+    const problems = [];
+    for (const [name, p] of this.params) {
+      for (const [kind, source] of [['m', state.m], ['v', state.v]] as const) {
+        const a = source.get(name);
+        if (!a || a.length !== p.length) problems.push({ what: `optimizer state ${kind} ${a ? `has ${a.length} values, param has ${p.length}` : 'is missing'}`, where: `param ${name}`, fix: 'resume from a checkpoint of the same model' });
+      }
+    }
+    if (problems.length > 0) throw new InputError(problems);
+    for (const name of this.params.keys()) {
+      this.m.get(name)!.set(state.m.get(name)!);
+      this.v.get(name)!.set(state.v.get(name)!);
+    }
+    this.step = state.step;
+  }
+
+  /**
    * One update from gradients by param name (clipped in place when maxGradNorm is set).
+   * @param lr this step's learning rate (a caller-side schedule such as warm-up + cosine) @default warm-up to options.lr
    * @returns the gradient norm before clipping and the learning rate used
    */
-  update(grads: Readonly<Record<string, Float32Array>>): { gradNorm: number; lr: number } {
+  update(grads: Readonly<Record<string, Float32Array>>, lr?: number): { gradNorm: number; lr: number } {
     const problems = [];
     for (const [name, p] of this.params) {
       const g = grads[name];
@@ -83,7 +108,7 @@ export class AdamW {
     const list = [...this.params.keys()].map((n) => grads[n]!);
     const gradNorm = o.maxGradNorm === undefined ? Math.sqrt(list.reduce((s, g) => s + g.reduce((a, x) => a + x * x, 0), 0)) : clipGradNorm(list, o.maxGradNorm);
     this.step++;
-    const lr = warmupLr(this.step, o.lr, o.warmupSteps);
+    lr ??= warmupLr(this.step, o.lr, o.warmupSteps);
     const c1 = 1 - o.beta1 ** this.step;
     const c2 = 1 - o.beta2 ** this.step;
     for (const [name, p] of this.params) {

@@ -83,7 +83,7 @@ export class EngineSession {
       source = emitModel(graph, { paramsAsInputs });
     } else {
       const wid = weightsIdentity(weights, options.weightsIdentity);
-      const key = graphKey(graph, wid, { paramsAsInputs, external });
+      const key = graphKey(graph, wid, { paramsAsInputs, external, differentiated: graph.differentiated });
       const path = join(cacheDir, `model-${key}.onnx`);
       source = path;
       cacheHit = existsSync(path);

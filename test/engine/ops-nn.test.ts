@@ -82,3 +82,29 @@ test('attention with 2 heads and a broadcast bias: forward and q/k/v/bias gradie
     attention(q, k, v, 2, 1 / Math.sqrt(2), bias).data,
   );
 });
+
+test('fused (MultiHeadAttention) and unfused attention agree, with a [Tq, Tk] bias broadcast over batch and heads', async () => {
+  const { Graph } = await import('../../src/engine/graph.ts');
+  const { EngineSession } = await import('../../src/engine/runtime.ts');
+  const { float32 } = await import('../../src/tensor.ts');
+  const q = random([2, 6, 8], 60);
+  const k = random([2, 7, 8], 61);
+  const v = random([2, 7, 8], 62);
+  const bias = random([6, 7], 63, 2);
+  const g = new Graph();
+  const [qv, kv, vv, bv] = [g.input('q', 'float32', q.shape), g.input('k', 'float32', k.shape), g.input('v', 'float32', v.shape), g.input('bias', 'float32', bias.shape)];
+  g.output('y', g.attention(qv, kv, vv, { heads: 4, bias: bv }));
+  const feeds = Object.fromEntries(Object.entries({ q, k, v, bias }).map(([n, a]) => [n, float32(a.shape, Float32Array.from(a.data))]));
+  const expected = attention(q, k, v, 4, 1 / Math.sqrt(2), { shape: [1, 1, 6, 7], data: bias.data }).data;
+  const { decodeModel, emitModel } = await import('../../src/engine/onnx.ts');
+  const opTypes = (graph: InstanceType<typeof Graph>): unknown[] => ((decodeModel(emitModel(graph))['graph'] as { node: { op_type: string }[] }).node.map((n) => n.op_type));
+  const fusedGraph = g.clone();
+  const plainGraph = g.clone();
+  plainGraph.differentiated = true; // emission keeps the unfused form for graphs with a backward pass
+  assert.ok(opTypes(fusedGraph).includes('MultiHeadAttention'));
+  assert.ok(!opTypes(plainGraph).includes('MultiHeadAttention') && opTypes(plainGraph).includes('Softmax'));
+  for (const graph of [fusedGraph, plainGraph]) {
+    const y = (await (await EngineSession.create(graph, { cacheDir: false })).run(feeds))['y']!.data as Float32Array;
+    assert.ok(relErr(y, expected) < FWD_TOL, `differentiated=${graph.differentiated}: rel err ${relErr(y, expected)}`);
+  }
+});

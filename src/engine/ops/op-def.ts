@@ -85,6 +85,8 @@ export interface LowerContext {
   int64(values: readonly number[], shape?: readonly number[]): string;
   /** A float scalar initializer of the given dtype; returns its name. */
   scalar(value: number, dtype: DType): string;
+  /** Whether fused contrib kernels (com.microsoft MultiHeadAttention) may be used: forward-only graphs. */
+  readonly fused: boolean;
 }
 
 /** A gradient rule: one entry per forward input, undefined where there is none. */
