@@ -15,7 +15,7 @@
  * const session = await EngineSession.create(grad(g, loss, [w]));  // cached under COLLAGE_CACHE_DIR
  * const out = await session.run({ x: float32([1, 3], [1, 2, 3]) });
  * console.log(out['loss'].data, out[gradName(w)].shape);
- * // Float32Array [ 4.9464... ]  [ 2, 3 ]
+ * // Float32Array(1) [ 3.6376… ]  [ 2, 3 ]
  */
 export { Graph, type Value, type Node, type ParamOptions, type Conv2dOptions, type AttentionOptions, type ApplyOptions } from './graph.ts';
 export { grad, gradName } from './autodiff.ts';
