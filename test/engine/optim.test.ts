@@ -39,3 +39,20 @@ test('a missing gradient is reported by param name', () => {
   const opt = new AdamW(new Map([['a', new Float32Array(1)], ['b', new Float32Array(2)]]));
   assert.throws(() => opt.update({ a: new Float32Array(1) }), /param b: no gradient given/);
 });
+
+test('a given lr overrides the warm-up, and a restored state continues exactly like the original', () => {
+  const grads = [Float32Array.of(0.3, -1), Float32Array.of(-0.2, 0.5), Float32Array.of(1, 1)];
+  const pa = Float32Array.of(1, 2);
+  const a = new AdamW(new Map([['w', pa]]), { lr: 0.1, warmupSteps: 100 });
+  assert.equal(a.update({ w: grads[0]!.slice() }, 0.05).lr, 0.05);
+  const pb = pa.slice();
+  const b = new AdamW(new Map([['w', pb]]), { lr: 0.1, warmupSteps: 100 });
+  b.loadState(a.state());
+  assert.equal(b.step, 1);
+  for (const g of grads.slice(1)) {
+    a.update({ w: g.slice() }, 0.05);
+    b.update({ w: g.slice() }, 0.05);
+  }
+  assert.deepEqual(pb, pa);
+  assert.throws(() => b.loadState({ step: 1, m: new Map(), v: new Map() }), /optimizer state m is missing/);
+});
