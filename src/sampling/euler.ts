@@ -67,6 +67,7 @@ export class EulerScheduler extends SchedulerBase {
 
   /** sigma_max for linspace/trailing spacing, sqrt(sigma_max^2 + 1) for leading (diffusers' own quirk). */
   get initNoiseSigma(): number {
+    this.requireTimesteps();
     let max = 0;
     for (const s of this.scheduleSigmas) max = Math.max(max, s);
     return this.config.timestep_spacing === 'leading' ? Math.fround(Math.sqrt(max * max + 1)) : max;

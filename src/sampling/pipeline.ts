@@ -4,10 +4,8 @@
 import { CancelledError, InputError } from '../errors.ts';
 import type { ProgressCallback } from '../progress.ts';
 import { float32, type Tensor } from '../tensor.ts';
+import type { NoiseSource } from './rng.ts';
 import type { Latents, Scheduler } from './scheduler.ts';
-
-/** Fresh unit Gaussian noise of a shape, from a seeded stream. */
-export type NoiseSource = (shape: readonly number[]) => Float32Array;
 
 /** Where the loop is, for the model call and the hooks. */
 export interface StepInfo {
@@ -111,7 +109,7 @@ export async function denoise(
     const batch = guided ? concatBatch([input, input]) : input;
     const prediction = await predict(batch, context, step, guided ? input.shape[0]! : 0);
     const modelOutput = guided ? applyGuidance(prediction, guidance) : prediction;
-    const noise = options.noise ? float32(x.shape, options.noise(x.shape)) : undefined;
+    const noise = options.noise?.normalTensor(x.shape);
     x = scheduler.step(modelOutput, t, x, noise).prevSample;
     if (options.afterStep) x = options.afterStep(x, step);
     options.onProgress?.({

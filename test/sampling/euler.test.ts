@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScheduler } from '../../src/sampling/index.ts';
 import { float32 } from '../../src/tensor.ts';
-import { InputError } from '../../src/errors.ts';
+import { BugError, InputError } from '../../src/errors.ts';
 import { referenceSkip } from '../support/reference.ts';
 import {
   loadReference,
@@ -102,3 +102,11 @@ test(
     assert.ok(scheduler.timesteps.some((t) => !Number.isInteger(t)));
   },
 );
+
+test('euler initNoiseSigma before setTimesteps is a BugError asking for setTimesteps', () => {
+  const scheduler = createScheduler('euler', {});
+  assert.throws(
+    () => scheduler.initNoiseSigma,
+    (e: unknown) => e instanceof BugError && /call setTimesteps/.test(e.message),
+  );
+});
