@@ -5,11 +5,8 @@
 // `compositeLatents` = x0 = scaling_factor · VAE.encode(composite), `held` = keep (dilated by int(4t/1000)).
 import { BugError } from '../errors.ts';
 import { heldMask } from '../collage/index.ts';
-import type { Latents, Scheduler } from '../sampling/index.ts';
+import type { Latents, NoiseSource, Scheduler } from '../sampling/index.ts';
 import { float32, type Tensor } from '../tensor.ts';
-
-/** Draws fresh unit Gaussian noise of a shape (a seeded stream: noise control never shares the sampler's). */
-export type NoiseSource = (shape: readonly number[]) => Float32Array;
 
 /**
  * Holds pixels to the noised composite after every scheduler step.
@@ -23,7 +20,7 @@ export class NoiseControl {
    * @param compositeLatents x0 [B, C, hLat, wLat] (B copies of the encoded composite)
    * @param strength s(p) [hLat, wLat] in [0, 1]
    * @param scheduler the scheduler the loop drives (after setTimesteps with strength = s_max)
-   * @param freshNoise the stream of fresh noise for every hold (method.md §6: fresh ε each step)
+   * @param freshNoise the stream of fresh noise for every hold (method.md §6: fresh ε each step); never the sampler's stream
    */
   constructor(
     readonly compositeLatents: Latents,
@@ -56,7 +53,7 @@ export class NoiseControl {
     let any = false;
     for (let p = 0; p < held.length && !any; p++) any = held[p]! > 0;
     if (!any) return sample; // nothing to hold: no noise drawn, so a uniform map is exactly image-to-image
-    const noise = float32(sample.shape, this.freshNoise(sample.shape));
+    const noise = this.freshNoise.normalTensor(sample.shape);
     const noised = this.scheduler.addNoise(this.compositeLatents, noise, t).data;
     const out = new Float32Array(sample.data);
     const plane = held.length;

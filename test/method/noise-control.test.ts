@@ -1,24 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoiseControl, heldFraction } from '../../src/method/noise-control.ts';
-import { createScheduler, type Latents, type Scheduler } from '../../src/sampling/index.ts';
+import { Rng, createScheduler, type Latents, type NoiseSource, type Scheduler } from '../../src/sampling/index.ts';
 import { float32 } from '../../src/tensor.ts';
 
 // SD 1.5's training schedule, so timesteps are those of a real model folder.
 const SD15 = { beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', steps_offset: 1, timestep_spacing: 'leading' };
 const SHAPE = [1, 4, 8, 8];
 
-/** A deterministic noise stream (LCG + Box–Muller) standing in for the pipeline's seeded Rng. */
-function noiseStream(seed: number): (shape: readonly number[]) => Float32Array {
-  let s = seed >>> 0;
-  const uniform = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
-  return (shape) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-    return out;
-  };
-}
+/** A seeded noise stream standing in for the pipeline's. */
+const noiseStream = (seed: number): NoiseSource => new Rng(seed);
 
 /** A fake denoiser: predicts a fixed fraction of the sample as noise (enough to drive every scheduler). */
 const fakeModel = (x: Latents): Latents => float32(x.shape, x.data.map((v) => 0.3 * v));
@@ -31,14 +22,14 @@ function runLoop(scheduler: Scheduler, x: Latents, after?: (x: Latents, t: numbe
   return x;
 }
 
-const composite = float32(SHAPE, noiseStream(1)(SHAPE));
+const composite = float32(SHAPE, noiseStream(1).normal(SHAPE));
 
 for (const id of ['ddim', 'euler', 'dpmpp-2m'] as const) {
   test(`a uniform strength map reproduces plain image-to-image at that strength exactly (${id})`, () => {
     const strength = 0.6;
     const plain = createScheduler(id, SD15);
     plain.setTimesteps(20, { strength });
-    const init = float32(SHAPE, noiseStream(2)(SHAPE));
+    const init = float32(SHAPE, noiseStream(2).normal(SHAPE));
     const expected = runLoop(plain, plain.addNoise(composite, init, plain.timesteps[0]!));
 
     const sched = createScheduler(id, SD15);
@@ -56,9 +47,12 @@ test('pixels of strength 0 end at the composite noised to the last step time wit
   for (let y = 0; y < 8; y++) for (let x = 0; x < 4; x++) map[y * 8 + x] = 0; // left half kept
   const stream = noiseStream(4);
   let lastDraw: Float32Array | undefined;
-  const recording = (shape: readonly number[]): Float32Array => (lastDraw = stream(shape));
+  const recording: NoiseSource = {
+    normal: (shape) => (lastDraw = stream.normal(shape)),
+    normalTensor: (shape) => float32(shape, (lastDraw = stream.normal(shape))),
+  };
   const control = new NoiseControl(composite, float32([8, 8], map), sched, recording);
-  const out = runLoop(sched, control.start(float32(SHAPE, noiseStream(5)(SHAPE))), (x, t) => control.afterStep(x, t));
+  const out = runLoop(sched, control.start(float32(SHAPE, noiseStream(5).normal(SHAPE))), (x, t) => control.afterStep(x, t));
   const tLast = sched.timesteps.at(-1)!;
   const expected = sched.addNoise(composite, float32(SHAPE, lastDraw!), tLast).data;
   for (let c = 0; c < 4; c++) {
@@ -80,7 +74,7 @@ test('the held fraction per step follows a two-strength map and the dilation rul
   sched.setTimesteps(25, { strength: 0.9 });
   const control = new NoiseControl(composite, float32([8, 8], map), sched, noiseStream(6));
   let steps = 0;
-  runLoop(sched, control.start(float32(SHAPE, noiseStream(7)(SHAPE))), (x, t) => {
+  runLoop(sched, control.start(float32(SHAPE, noiseStream(7).normal(SHAPE))), (x, t) => {
     const out = control.afterStep(x, t);
     const d = Math.trunc((4 * t) / 1000);
     const columns = t / 1000 > 0.9 ? 8 : t / 1000 > 0.3 ? Math.min(8, 3 + d) : 0;
