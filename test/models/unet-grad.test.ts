@@ -38,7 +38,7 @@ for (const c of CASES) {
       sample: ref.tensor('sample'), encoder_hidden_states: ref.tensor('encoder_hidden_states'),
       timestep: float32([2], ref.tensor('timesteps').data), target: ref.tensor('target'),
     });
-    const loss0 = out['loss']!.data[0]!;
+    const loss0 = (out['loss']!.data as Float32Array)[0]!;
     const lossRef = ref.tensor('loss').data[0]!;
     assert.ok(Math.abs(loss0 - lossRef) <= 1e-5 * Math.abs(lossRef), `loss ${loss0}, expected ${lossRef}`);
     const rel = [
