@@ -91,10 +91,14 @@ export function collapseWhitespace(source: MappedText): MappedText {
 
 const NON_ASCII_CODE_POINT = /[^\0-\x7f]/gu;
 
-/** Unicode lower-casing (as Python's str.lower()); whole-string when lengths agree so context rules (final sigma) hold. */
+/**
+ * Unicode lower-casing (as Python's str.lower(), final sigma included). When a character changes length ('İ' → 'i̇'),
+ * offsets follow per code point, and the whole-string result (context rules) is kept where the lengths agree.
+ */
 export function lowerCase(source: MappedText): MappedText {
   const lower = source.text.toLowerCase();
   if (lower.length === source.text.length) return lower === source.text ? source : { ...source, text: lower };
   const perCodePoint = rewrite(source, NON_ASCII_CODE_POINT, (m) => m[0].toLowerCase());
-  return { ...perCodePoint, text: perCodePoint.text.toLowerCase() };
+  const text = perCodePoint.text.length === lower.length ? lower : perCodePoint.text.toLowerCase();
+  return { ...perCodePoint, text };
 }

@@ -100,3 +100,19 @@ export async function readTokenizerOptions(dir: string): Promise<ClipTokenizerOp
   if (typeof maxLength === 'number' && Number.isInteger(maxLength) && maxLength >= 2 && maxLength <= 4096) options.maxLength = maxLength;
   return options;
 }
+
+/** added_tokens.json ({token: id}, as transformers saves tokens added after the vocabulary), sorted by id; [] when absent. */
+export async function readAddedTokens(dir: string): Promise<[string, number][]> {
+  const path = join(dir, 'added_tokens.json');
+  if (!existsSync(path)) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new ModelError({ what: 'added_tokens.json is not valid JSON', where: path, fix: 're-save the tokenizer' }, { cause: e });
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Object.values(parsed).every((v) => Number.isInteger(v))) {
+    throw new ModelError({ what: 'added_tokens.json is not an object of token → integer id', where: path, fix: 're-save the tokenizer' });
+  }
+  return (Object.entries(parsed) as [string, number][]).sort((a, b) => a[1] - b[1]);
+}

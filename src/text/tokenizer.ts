@@ -2,11 +2,11 @@
 // the original text for every token, added tokens (textual inversion) and truncation reporting. Vocabulary loading
 // from files lives in tokenizer-files.ts.
 import { join } from 'node:path';
-import { BugError, InputError } from '../errors.ts';
+import { BugError, InputError, ModelError } from '../errors.ts';
 import { BytePairEncoder, END_OF_WORD, symbolsToText } from './bpe.ts';
 import { cleanClipText, type TextCleanup } from './clean.ts';
 import { mapIdentity } from './mapped-text.ts';
-import { readBpeGz, readTokenizerOptions, readVocabularyFiles } from './tokenizer-files.ts';
+import { readAddedTokens, readBpeGz, readTokenizerOptions, readVocabularyFiles } from './tokenizer-files.ts';
 
 /** CLIP's text context: BOS + 75 tokens + EOS. */
 export const CLIP_CONTEXT_LENGTH = 77;
@@ -61,6 +61,8 @@ export class ClipTokenizer {
   readonly #cleanup: TextCleanup;
   /** Special and added tokens, matched in the raw text before clean-up (like transformers' added-tokens trie). */
   readonly #added = new Map<string, number>();
+  /** Ids given by addTokens: decoded as their text, not as byte symbols. */
+  readonly #userAddedIds = new Set<number>();
   #addedPattern: RegExp | undefined;
   readonly bosId: number;
   readonly eosId: number;
@@ -69,12 +71,20 @@ export class ClipTokenizer {
 
   /**
    * A diffusers `tokenizer/` folder: vocab.json + merges.txt, special tokens and length from tokenizer_config.json /
-   * special_tokens_map.json (SD 2.x pads with '!').
+   * special_tokens_map.json (SD 2.x pads with '!'), textual-inversion tokens from added_tokens.json.
    * @example const tok = await ClipTokenizer.fromFolder('sd15/tokenizer'); tok.tokenize('a red car').ids.length // 77
    */
   static async fromFolder(dir: string, options: ClipTokenizerOptions = {}): Promise<ClipTokenizer> {
     const { vocab, merges } = await readVocabularyFiles(join(dir, 'vocab.json'), join(dir, 'merges.txt'));
-    return new ClipTokenizer(vocab, merges, { ...(await readTokenizerOptions(dir)), ...options });
+    const tokenizer = new ClipTokenizer(vocab, merges, { ...(await readTokenizerOptions(dir)), ...options });
+    const added = await readAddedTokens(dir);
+    const ids = tokenizer.addTokens(added.map(([token]) => token));
+    const wrong = added.findIndex(([, id], i) => ids[i] !== id);
+    if (wrong >= 0) {
+      const [token, id] = added[wrong]!;
+      throw new ModelError({ what: `added token ${JSON.stringify(token)} has id ${id}, but the next free id is ${ids[wrong]}`, where: join(dir, 'added_tokens.json'), fix: 'added token ids must follow the vocabulary without gaps: re-save the tokenizer' });
+    }
+    return tokenizer;
   }
 
   /** vocab.json + merges.txt given by path. */
@@ -141,6 +151,7 @@ export class ClipTokenizer {
         id = this.#decoder.length;
         this.#encoder.set(token, id);
         this.#decoder[id] = token;
+        this.#userAddedIds.add(id);
       }
       this.#added.set(token, id);
       return id;
@@ -242,15 +253,22 @@ export class ClipTokenizer {
 
   /** Text of ids as openai's decode gives it: every token, '</w>' → ' ' (special tokens included). */
   decode(ids: readonly number[]): string {
+    let text = '';
     let symbols = '';
     for (const id of ids) {
       const token = this.#decoder[id];
       if (token === undefined) {
         throw new InputError({ what: `token id ${id} is outside the vocabulary (size ${this.vocabSize})`, where: 'decode', fix: 'pass ids this tokenizer produced' });
       }
-      symbols += token;
+      if (this.#userAddedIds.has(id)) {
+        // Added tokens are plain text, not byte symbols ('ß' would otherwise decode as the byte 0xDF).
+        text += symbolsToText(symbols) + token;
+        symbols = '';
+      } else {
+        symbols += token;
+      }
     }
-    return symbolsToText(symbols).replaceAll(END_OF_WORD, ' ');
+    return (text + symbolsToText(symbols)).replaceAll(END_OF_WORD, ' ');
   }
 
   /** The token string of an id (vocabulary or added). */

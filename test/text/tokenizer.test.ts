@@ -156,3 +156,21 @@ test('a tokenizer built in memory from a tiny vocabulary merges by rank', () => 
   assert.deepEqual(tok.tokenize('abc', { length: 5 }).ids, [8, 7, 9, 10, 10]);
   assert.equal(tok.decode([7, 0, 4]), 'abc ab ');
 });
+
+test('a tokenizer folder with added_tokens.json gets those tokens at their ids; a gap is a ModelError', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tokenizer-added-'));
+  try {
+    symlinkSync(referencePath('clip-bpe/vocab.json'), join(dir, 'vocab.json'));
+    symlinkSync(referencePath('clip-bpe/merges.txt'), join(dir, 'merges.txt'));
+    writeFileSync(join(dir, 'added_tokens.json'), JSON.stringify({ '<|endoftext|>': 49407, 'straße-style': 49409, '<cat-toy>': 49408 }));
+    const tok = await ClipTokenizer.fromFolder(dir);
+    assert.equal(tok.vocabSize, 49410);
+    const { ids } = tok.encode('a <cat-toy> in straße-style');
+    assert.deepEqual(ids, [320, 49408, 530, 49409]);
+    assert.equal(tok.decode(ids), 'a <cat-toy>in straße-style');
+    writeFileSync(join(dir, 'added_tokens.json'), JSON.stringify({ '<cat-toy>': 49500 }));
+    await assert.rejects(ClipTokenizer.fromFolder(dir), (e: unknown) => e instanceof Error && e.name === 'ModelError' && e.message.includes('added_tokens.json') && e.message.includes('49408'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
