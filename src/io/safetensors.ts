@@ -71,7 +71,8 @@ function fail(path: string, what: string, fix: string, cause?: unknown): never {
 function readExactly(fd: number, target: Uint8Array, position: number, path: string, what: string): void {
   let done = 0;
   while (done < target.byteLength) {
-    const n = readSync(fd, target, done, target.byteLength - done, position + done);
+    // readSync takes at most 2 GiB per call; read big tensors in 1 GiB steps.
+    const n = readSync(fd, target, done, Math.min(target.byteLength - done, 2 ** 30), position + done);
     if (n === 0) fail(path, `file ended while reading ${what}`, DAMAGED_FIX);
     done += n;
   }

@@ -54,6 +54,14 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * CLIP BPE tokenizer with offsets into the input text.
+ * @example
+ * const tok = await ClipTokenizer.fromFolder('sd15/tokenizer');
+ * const t = tok.tokenize('A red car, parked');
+ * t.ids.slice(0, 7)      // [49406, 320, 736, 1615, 267, 16487, 49407], then 49407 × 70
+ * t.offsets.slice(1, 6)  // [[0, 1], [2, 5], [6, 9], [9, 10], [11, 17]] → 'A', 'red', 'car', ',', 'parked'
+ */
 export class ClipTokenizer {
   readonly #encoder: Map<string, number>;
   readonly #decoder: string[];
