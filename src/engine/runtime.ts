@@ -1,7 +1,8 @@
 // onnxruntime-node sessions for IR graphs: thread count = cores, graph optimisation on, thread spinning off (engine.md:
 // with spinning, alternating sessions ran 2× slower), typed feeds checked by name/shape/dtype, on-disk ONNX cache.
-import { existsSync, mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { InputError, ModelError } from '../errors.ts';
@@ -23,11 +24,15 @@ export interface SessionOptions {
   readonly externalDataBytes?: number;
   /** Feed every param as an input (benchmarks). @default false */
   readonly paramsAsInputs?: boolean;
+  /** Fused contrib kernels (MultiHeadAttention). @default true unless the graph has a backward pass */
+  readonly fused?: boolean;
 }
 
 /** How the session was obtained, in milliseconds. */
 export interface SessionTimings {
   readonly cacheHit: boolean;
+  /** ORT's already-optimised graph was loaded (models without external data). */
+  readonly optimizedHit: boolean;
   /** Hashing + emission + file writes (0 on a cache hit except hashing). */
   readonly buildMs: number;
   /** InferenceSession.create (ORT parsing + optimisation). */
@@ -36,16 +41,27 @@ export interface SessionTimings {
 
 const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = { float32: 'float32', float16: 'float16', float64: 'float64', int64: 'int64', int32: 'int32', uint8: 'uint8', bool: 'bool' };
 
-function ortOptions(graph: Graph, o: SessionOptions): ort.InferenceSession.SessionOptions {
+/** How the cached files are used: `saveOptimized` writes ORT's optimised graph there; `preOptimized` loads one. */
+interface CacheUse {
+  readonly saveOptimized?: string;
+  readonly preOptimized?: boolean;
+}
+
+function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.InferenceSession.SessionOptions {
   const float64 = graph.values.some((v) => v.dtype === 'float64');
   return {
     executionProviders: ['cpu'],
     intraOpNumThreads: o.threads ?? availableParallelism(),
     interOpNumThreads: 1,
-    graphOptimizationLevel: o.optimization ?? (float64 ? 'basic' : 'all'),
+    graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
+    // ORT warns that an 'all'-level optimised model is specific to this machine: the cache key says so already.
+    ...(cache.saveOptimized ? { optimizedModelFilePath: cache.saveOptimized, logSeverityLevel: 3 as const } : {}),
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
+
+/** ORT's optimised graphs can hold CPU-specific layouts (NCHWc): keyed by CPU model and ORT version. */
+const MACHINE_TAG = createHash('sha256').update(`${cpus()[0]?.model ?? 'cpu'}|${ort.env.versions.common}`).digest('hex').slice(0, 8);
 
 function toOrt(t: Tensor): ort.Tensor {
   if (t.dtype === 'bool') return new ort.Tensor('bool', t.data as Uint8Array, [...t.shape]);
@@ -71,6 +87,7 @@ export class EngineSession {
   static async create(graph: Graph, options: SessionOptions = {}): Promise<EngineSession> {
     const t0 = performance.now();
     const paramsAsInputs = options.paramsAsInputs ?? false;
+    const fused = options.fused ?? !graph.differentiated;
     const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || paramsAsInputs)));
     const weights = storedWeights(graph, paramsAsInputs);
     const totalBytes = weights.reduce((s, w) => s + (w.data ? tensorBytes(w.data).byteLength : 0), 0);
@@ -78,30 +95,41 @@ export class EngineSession {
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
     let source: string | Uint8Array;
     let cacheHit = false;
+    let cacheUse: CacheUse = {};
     if (cacheDir === false) {
       if (external) throw new ModelError({ what: `weights of ${(totalBytes / 2 ** 20).toFixed(0)} MiB need external data, which needs a cache folder`, where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
-      source = emitModel(graph, { paramsAsInputs });
+      source = emitModel(graph, { paramsAsInputs, fused });
     } else {
       const wid = weightsIdentity(weights, options.weightsIdentity);
-      const key = graphKey(graph, wid, { paramsAsInputs, external, differentiated: graph.differentiated });
+      const key = graphKey(graph, wid, { paramsAsInputs, external, fused });
       const path = join(cacheDir, `model-${key}.onnx`);
       source = path;
       cacheHit = existsSync(path);
+      // Models without external data also cache ORT's optimised graph (it would copy external weights per variant).
+      const optimized = join(cacheDir, `model-${key}-${MACHINE_TAG}.opt.onnx`);
+      if (!external && cacheHit && existsSync(optimized)) {
+        source = optimized;
+        cacheUse = { preOptimized: true };
+      } else if (!external && !(options.optimization === 'disabled')) {
+        cacheUse = { saveOptimized: `${optimized}.${process.pid}.tmp` };
+      }
       if (!cacheHit) {
         mkdirSync(cacheDir, { recursive: true });
         const layout = external ? layoutExternal(weights, `weights-${wid}.bin`) : undefined;
         if (layout) writeExternalOnce(cacheDir, weights, layout);
-        writeAtomic(path, emitModel(graph, layout ? { paramsAsInputs, external: layout } : { paramsAsInputs }));
+        writeAtomic(path, emitModel(graph, layout ? { paramsAsInputs, fused, external: layout } : { paramsAsInputs, fused }));
       }
     }
     const t1 = performance.now();
     let session: ort.InferenceSession;
     try {
-      session = typeof source === 'string' ? await ort.InferenceSession.create(source, ortOptions(graph, options)) : await ort.InferenceSession.create(source, ortOptions(graph, options));
+      session = typeof source === 'string' ? await ort.InferenceSession.create(source, ortOptions(graph, options, cacheUse)) : await ort.InferenceSession.create(source, ortOptions(graph, options));
+      if (cacheUse.saveOptimized && existsSync(cacheUse.saveOptimized)) renameSync(cacheUse.saveOptimized, cacheUse.saveOptimized.replace(/\.\d+\.tmp$/, ''));
     } catch (e) {
       throw new ModelError({ what: `onnxruntime could not load the built graph: ${e instanceof Error ? e.message : String(e)}`, where: typeof source === 'string' ? source : 'in-memory model', fix: 'report this with the graph that failed; delete the cache folder if it was a cache hit' }, { cause: e });
     }
-    const created = new EngineSession(session, new Map(fed.map((v) => [v.name, v])), new Map(graph.outputs), { cacheHit, buildMs: t1 - t0, createMs: performance.now() - t1 });
+    const timings = { cacheHit, optimizedHit: cacheUse.preOptimized ?? false, buildMs: t1 - t0, createMs: performance.now() - t1 };
+    const created = new EngineSession(session, new Map(fed.map((v) => [v.name, v])), new Map(graph.outputs), timings);
     for (const v of fed) if (v.kind === 'param' && v.data) created.params.set(v.name, v.data);
     return created;
   }

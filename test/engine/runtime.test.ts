@@ -34,6 +34,7 @@ test('a second build of the same graph is a cache hit with the same results', as
   const second = await EngineSession.create(scaleGraph(2, weight), { cacheDir });
   assert.equal(first.timings.cacheHit, false);
   assert.equal(second.timings.cacheHit, true);
+  assert.equal(second.timings.optimizedHit, true, 'ORT\'s optimised graph is reused too');
   const x = float32([2, 4], [1, 0, 0, 0, 0, 1, 0, 0]);
   assert.deepEqual([...(await second.run({ x }))['y']!.data], [0, 1, 2, 3]);
   const changed = await EngineSession.create(scaleGraph(2, weight.map((v) => v + 1)), { cacheDir });
