@@ -11,7 +11,7 @@ import { writePngFile } from '../eval/index.ts';
 import type { ProgressCallback } from '../progress.ts';
 import { auxiliaryRng, type RgbImage, type Rng } from '../world/index.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { BatchStream, type BatchSpec, type TrainingBatch } from './data.ts';
+import type { TrainingBatch } from './data.ts';
 import { ParamStore } from './param-store.ts';
 
 /** What a task's step returns. */
@@ -24,14 +24,21 @@ export interface StepOutput {
   readonly metrics?: Readonly<Record<string, number>>;
 }
 
+/** Batches in order from a start index (data.ts's BatchStream is one). */
+export interface BatchSource<B extends { readonly index: number }> {
+  next(): Promise<B>;
+  close(): Promise<void>;
+}
+
 /** One thing to train: its params (trained in place), its batches and its forward + backward. */
-export interface TrainTask {
+export interface TrainTask<B extends { readonly index: number } = TrainingBatch> {
   /** Stage id: the run-folder subdirectory and the checkpoint's `stage` metadata. */
   readonly stage: string;
   readonly params: ParamStore;
-  readonly batch: BatchSpec;
+  /** Batches `start, start + 1, …`; batch k must depend on k only (resuming relies on it). */
+  batches(start: number): BatchSource<B>;
   /** Loss and gradients on one batch; all randomness from `rng` (seeded per step). */
-  step(batch: TrainingBatch, rng: Rng): Promise<StepOutput>;
+  step(batch: B, rng: Rng): Promise<StepOutput>;
   /** A picture of progress made with the given (EMA) weights, e.g. reconstructions or samples. */
   sample?(weights: ParamStore): Promise<RgbImage>;
   /** Frees sessions. */
@@ -123,7 +130,7 @@ export function stageFiles(dir: string): { checkpoint: string; log: string; samp
  * Trains `task` for `options.steps` steps in `runDir/<stage>/`, resuming from its checkpoint when there is one.
  * @throws InputError for bad options or a checkpoint of another model; CancelledError when `signal` aborts
  */
-export async function train(task: TrainTask, runDir: string, options: TrainOptions): Promise<TrainResult> {
+export async function train<B extends { readonly index: number }>(task: TrainTask<B>, runDir: string, options: TrainOptions): Promise<TrainResult> {
   const o = resolveTrainOptions(options);
   const dir = join(runDir, task.stage);
   const files = stageFiles(dir);
@@ -143,7 +150,7 @@ export async function train(task: TrainTask, runDir: string, options: TrainOptio
   };
   if (start >= o.steps) return { stage: task.stage, steps: start, finished: true, elapsedMs, ema, dir };
 
-  const stream = new BatchStream(task.batch, start);
+  const stream = task.batches(start);
   const window = { loss: 0, gradNorm: 0, steps: 0, ms: 0, metrics: {} as Record<string, number> };
   let lastCheckpoint = performance.now();
   let lastSample = start === 0 ? -Infinity : performance.now();
@@ -183,7 +190,7 @@ export async function train(task: TrainTask, runDir: string, options: TrainOptio
 }
 
 /** Loads the stage's checkpoint into params, EMA and optimizer; returns the wall time already spent. */
-function restore(task: TrainTask, path: string, optimizer: AdamW, ema: ParamStore): number {
+function restore(task: TrainTask<{ readonly index: number }>, path: string, optimizer: AdamW, ema: ParamStore): number {
   const saved = loadCheckpoint(path);
   if (!saved) return 0;
   if (saved.metadata['stage'] !== task.stage) throw new InputError({ what: `checkpoint is of stage "${saved.metadata['stage']}", not "${task.stage}"`, where: path, fix: 'use another run name or delete the file' });

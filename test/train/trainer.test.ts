@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EngineSession, Graph, grad, gradName } from '../../src/engine/index.ts';
 import { float32 } from '../../src/tensor.ts';
+import { BatchStream } from '../../src/train/data.ts';
 import { ParamStore } from '../../src/train/param-store.ts';
 import { scheduledLr, stageFiles, train, type LogLine, type TrainTask } from '../../src/train/trainer.ts';
 import { rgbImage } from '../../src/world/index.ts';
@@ -27,7 +28,7 @@ async function tinyTask(): Promise<TrainTask> {
   return {
     stage: 'tiny',
     params,
-    batch: { batchSize: 2, sizePx: 8 },
+    batches: (start) => new BatchStream({ batchSize: 2, sizePx: 8 }, start),
     async step(batch, rng) {
       const images = batch.images.map((v) => v + 0.1 * (rng.next() - 0.5));
       const out = await session.run({ x: float32([2, 3, 8, 8], images) });
