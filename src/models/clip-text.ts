@@ -1,7 +1,7 @@
 // CLIPTextModel (transformers 4.36 `models/clip/modeling_clip.py`) as an engine graph: token + position embeddings,
 // causal pre-LN encoder layers, final LayerNorm, pooled output. Scopes are the state-dict prefixes (`text_model.…`).
 import type { Graph, Value } from '../engine/index.ts';
-import { ModelError } from '../errors.ts';
+import { ModelError, type Problem } from '../errors.ts';
 import type { CLIPTextConfig } from '../io/diffusers-config.ts';
 import { float32 } from '../tensor.ts';
 import { BuildContext, type BuildContextOptions } from './build-context.ts';
@@ -95,14 +95,23 @@ export function buildClipTextModel(g: Graph, config: CLIPTextConfig, source: Wei
   };
 }
 
-function checkClipText(config: CLIPTextConfig, tokens: number, clipSkip: number): void {
-  const problems = [];
+/**
+ * The config problems that stop a build: an activation we do not build, a width that does not split into heads.
+ * @param where the config file, for messages
+ */
+export function clipTextConfigProblems(config: CLIPTextConfig, where = 'text_encoder/config.json'): Problem[] {
+  const problems: Problem[] = [];
   if (!(CLIP_ACTIVATIONS as readonly string[]).includes(config.hidden_act)) {
-    problems.push({ what: `hidden_act "${config.hidden_act}" is not supported`, where: 'text_encoder/config.json → hidden_act', fix: `use one of ${CLIP_ACTIVATIONS.join(', ')}` });
+    problems.push({ what: `hidden_act "${config.hidden_act}" is not supported`, where: `${where} → hidden_act`, fix: `use one of ${CLIP_ACTIVATIONS.join(', ')}` });
   }
   if (config.hidden_size % config.num_attention_heads !== 0) {
-    problems.push({ what: `hidden_size ${config.hidden_size} does not split into num_attention_heads ${config.num_attention_heads}`, where: 'text_encoder/config.json', fix: 'check hidden_size and num_attention_heads' });
+    problems.push({ what: `hidden_size ${config.hidden_size} does not split into num_attention_heads ${config.num_attention_heads}`, where: `${where} → hidden_size, num_attention_heads`, fix: 'check hidden_size and num_attention_heads' });
   }
+  return problems;
+}
+
+function checkClipText(config: CLIPTextConfig, tokens: number, clipSkip: number): void {
+  const problems = clipTextConfigProblems(config);
   if (!Number.isInteger(tokens) || tokens < 1 || tokens > config.max_position_embeddings) {
     problems.push({ what: `${tokens} tokens do not fit max_position_embeddings ${config.max_position_embeddings}`, where: 'ClipTextOptions.tokens', fix: `use 1 to ${config.max_position_embeddings} tokens` });
   }

@@ -180,8 +180,13 @@ function midBlock(ctx: BuildContext, x: Value, groups: number): Value {
  * @throws ModelError listing every problem
  */
 export function checkVaeConfig(config: AutoencoderKLConfig): void {
+  const problems = vaeConfigProblems(config);
+  if (problems.length > 0) throw new ModelError(problems);
+}
+
+/** Every problem of a VAE config that stops a build. @param where the config file, for messages */
+export function vaeConfigProblems(config: AutoencoderKLConfig, where = 'vae/config.json'): Problem[] {
   const problems: Problem[] = [];
-  const where = 'vae/config.json';
   const blockTypes = (field: 'down_block_types' | 'up_block_types', supported: readonly string[]): void => {
     const types = config[field];
     types.forEach((t, i) => {
@@ -197,7 +202,7 @@ export function checkVaeConfig(config: AutoencoderKLConfig): void {
   for (const c of config.block_out_channels) {
     if (c % config.norm_num_groups !== 0) problems.push({ what: `block_out_channels entry ${c} does not split into norm_num_groups ${config.norm_num_groups}`, where: `${where} → block_out_channels, norm_num_groups`, fix: 'use channel counts divisible by norm_num_groups' });
   }
-  if (problems.length > 0) throw new ModelError(problems);
+  return problems;
 }
 
 function checkSize(size: readonly number[], multiple: number, unit: string, expected: string): void {
