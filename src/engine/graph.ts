@@ -148,6 +148,8 @@ export class Graph {
   output(name: string, value: Value): Value {
     const existing = this.outputs.get(name);
     if (existing && existing.id !== value.id) throw new ModelError({ what: `output "${name}" is already bound to ${existing.name}`, where: 'graph outputs', fix: 'use another output name' });
+    if (!existing && name !== value.name && this.names.has(name)) throw new ModelError({ what: `output name "${name}" is already the name of another value`, where: 'graph outputs', fix: 'use another output name' });
+    this.names.add(name);
     this.outputs.set(name, value);
     return value;
   }

@@ -6,7 +6,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { InputError, ModelError } from '../errors.ts';
-import { formatShape, type DType, type Tensor } from '../tensor.ts';
+import { formatShape, numel, type DType, type Tensor } from '../tensor.ts';
 import { defaultCacheDir, graphKey, layoutExternal, storedWeights, weightsIdentity, writeAtomic, writeExternalOnce } from './cache.ts';
 import type { Graph, Value } from './graph.ts';
 import { emitModel, tensorBytes } from './onnx.ts';
@@ -73,6 +73,32 @@ function fromOrt(t: ort.Tensor, dtype: DType): Tensor {
   return { dtype, shape: [...t.dims], data: dtype === 'bool' && !(data instanceof Uint8Array) ? Uint8Array.from(data as ArrayLike<number>) : data };
 }
 
+/**
+ * The cache file `graph` would be built into (undefined without a cache folder). Stored weights count by shape, so a
+ * graph whose weights are shape-only stand-ins (data not read yet) has the same key as the real one when
+ * `weightsIdentity` is given: `isCached` on such a graph tells whether the weights need reading at all.
+ */
+function cacheKey(graph: Graph, options: SessionOptions): { weights: Value[]; totalBytes: number; external: boolean; wid: string; path: string | undefined } {
+  const paramsAsInputs = options.paramsAsInputs ?? false;
+  const fused = options.fused ?? !graph.differentiated;
+  const weights = storedWeights(graph, paramsAsInputs);
+  const totalBytes = weights.reduce((s, w) => s + numel(w.shape) * DTYPE_BYTES[w.dtype], 0);
+  const external = totalBytes > (options.externalDataBytes ?? 64 * 2 ** 20);
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
+  const wid = weightsIdentity(weights, options.weightsIdentity);
+  const path = cacheDir === false ? undefined : join(cacheDir, `model-${graphKey(graph, wid, { paramsAsInputs, external, fused })}.onnx`);
+  return { weights, totalBytes, external, wid, path };
+}
+
+const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
+
+/** Whether `EngineSession.create(graph, options)` would be a cache hit (it then reads no param data). */
+export function isCached(graph: Graph, options: SessionOptions = {}): boolean {
+  const { path, external, wid } = cacheKey(graph, options);
+  if (path === undefined || !existsSync(path)) return false;
+  return !external || existsSync(join(path, '..', `weights-${wid}.bin`));
+}
+
 /** A runnable IR graph. Trainable params are fed from their current values unless a run overrides them. */
 export class EngineSession {
   private readonly params = new Map<string, Tensor>();
@@ -89,24 +115,19 @@ export class EngineSession {
     const paramsAsInputs = options.paramsAsInputs ?? false;
     const fused = options.fused ?? !graph.differentiated;
     const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || paramsAsInputs)));
-    const weights = storedWeights(graph, paramsAsInputs);
-    const totalBytes = weights.reduce((s, w) => s + (w.data ? tensorBytes(w.data).byteLength : 0), 0);
-    const external = totalBytes > (options.externalDataBytes ?? 64 * 2 ** 20);
+    const { weights, totalBytes, external, wid, path } = cacheKey(graph, options);
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
     let source: string | Uint8Array;
     let cacheHit = false;
     let cacheUse: CacheUse = {};
-    if (cacheDir === false) {
+    if (cacheDir === false || path === undefined) {
       if (external) throw new ModelError({ what: `weights of ${(totalBytes / 2 ** 20).toFixed(0)} MiB need external data, which needs a cache folder`, where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
       source = emitModel(graph, { paramsAsInputs, fused });
     } else {
-      const wid = weightsIdentity(weights, options.weightsIdentity);
-      const key = graphKey(graph, wid, { paramsAsInputs, external, fused });
-      const path = join(cacheDir, `model-${key}.onnx`);
       source = path;
       cacheHit = existsSync(path);
       // Models without external data also cache ORT's optimised graph (it would copy external weights per variant).
-      const optimized = join(cacheDir, `model-${key}-${MACHINE_TAG}.opt.onnx`);
+      const optimized = path.replace(/\.onnx$/, `-${MACHINE_TAG}.opt.onnx`);
       if (!external && cacheHit && existsSync(optimized)) {
         source = optimized;
         cacheUse = { preOptimized: true };

@@ -41,3 +41,13 @@ test('a parameter defined twice in one scope is refused with its full name', () 
   g.scope('text_model', () => g.param('w', float32([1])));
   assert.throws(() => g.scope('text_model', () => g.param('w', float32([1]))), /text_model\.w.*defined twice/);
 });
+
+test('an output may not reuse the name of another value, but any intermediate can be exposed', () => {
+  const g = new Graph();
+  const x = g.input('x', 'float32', [2]);
+  const h = g.scope('block', () => g.exp(x));
+  g.output('block.exp', h);
+  g.output('features', h);
+  assert.equal(g.outputs.get('features')?.id, h.id);
+  assert.throws(() => g.output('x', g.neg(x)), /output name "x" is already the name of another value/);
+});
