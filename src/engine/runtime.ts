@@ -9,7 +9,7 @@ import { InputError, ModelError } from '../errors.ts';
 import { formatShape, numel, type DType, type Tensor } from '../tensor.ts';
 import { defaultCacheDir, graphKey, layoutExternal, storedWeights, weightsIdentity, writeAtomic, writeExternalOnce } from './cache.ts';
 import type { Graph, Value } from './graph.ts';
-import { emitModel, tensorBytes } from './onnx.ts';
+import { emitModel } from './onnx.ts';
 
 export interface SessionOptions {
   /** ORT graph optimisation. @default 'all', or 'basic' when the graph has float64 values (check mode: ORT would fuse x·sigmoid(x) into QuickGelu, which has no float64 kernel) */
