@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Graph, Value } from '../../src/engine/graph.ts';
-import { gradCheck, runForward, type CheckInput } from './support/grad-check.ts';
+import { float32VsFloat64, gradCheck, runForward, type CheckInput } from './support/grad-check.ts';
 import { attention, conv2d, convTranspose2d, layerNorm, map, maxPool, random, relErr, softmax } from './support/reference-ops.ts';
 
 const FWD_TOL = 1e-5; // float32 vs float64 reference, relative to the largest output
 const GRAD_TOL = 1e-3; // float64 autodiff vs central differences (h = 1e-5)
+
+const F32_GRAD_TOL = 1e-4; // float32 gradients (real ORT kernels and fusions) vs the checked float64 ones
 
 async function check(build: (g: Graph, v: Value[]) => Value, inputs: CheckInput[], expected: ArrayLike<number>): Promise<void> {
   const y = await runForward(build, inputs);
@@ -15,6 +17,8 @@ async function check(build: (g: Graph, v: Value[]) => Value, inputs: CheckInput[
   assert.ok(relErr(y, expected) < FWD_TOL, `forward rel err ${relErr(y, expected)}`);
   const err = await gradCheck(build, inputs);
   assert.ok(err < GRAD_TOL, `gradient rel err ${err}`);
+  const f32 = await float32VsFloat64(build, inputs);
+  assert.ok(f32 < F32_GRAD_TOL, `float32 gradient rel err ${f32}`);
 }
 
 const CONV_CASES = [

@@ -67,3 +67,31 @@ export async function runForward(build: (g: Graph, inputs: Value[]) => Value, in
   await session.release();
   return out['y']!.data as Float32Array;
 }
+
+/**
+ * The same gradients computed by the float32 graph (real Conv/ConvTranspose kernels, ORT's fusions at level 'all')
+ * and the float64 graph (expanded, level 'basic'): largest relative difference over all inputs.
+ */
+export async function float32VsFloat64(build: (g: Graph, inputs: Value[]) => Value, inputs: readonly CheckInput[]): Promise<number> {
+  const results: Record<string, Tensor>[] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    const g = new Graph();
+    const values = inputs.map((i) => (i.fixed ? g.input(i.name, i.fixed.dtype, i.fixed.shape) : g.input(i.name, dtype, i.value.shape)));
+    const y = build(g, values);
+    const r = random(y.shape, 4242);
+    const weights = g.constant(dtype === 'float32' ? float32(r.shape, Float32Array.from(r.data)) : f64(r), 'loss_weights');
+    const loss = g.reduceSum(g.mul(y, weights), y.shape.map((_, i) => i));
+    const session = await EngineSession.create(grad(g, loss, values.filter((_, i) => !inputs[i]!.fixed)), { cacheDir: false });
+    const feeds: Record<string, Tensor> = {};
+    inputs.forEach((i) => (feeds[i.name] = i.fixed ?? (dtype === 'float32' ? float32(i.value.shape, Float32Array.from(i.value.data)) : f64(i.value))));
+    results.push(await session.run(feeds));
+    await session.release();
+  }
+  let worst = 0;
+  for (const input of inputs) {
+    if (input.fixed) continue;
+    const name = gradName(input.name);
+    worst = Math.max(worst, relErr(results[0]![name]!.data as Float32Array, results[1]![name]!.data as Float64Array));
+  }
+  return worst;
+}
