@@ -6,7 +6,7 @@
 //   `*embedding.weight` (CLIP token/position embeddings): N(0, 0.02), transformers' initializer_range
 import { Graph } from '../engine/index.ts';
 import { BugError, ModelError } from '../errors.ts';
-import type { WeightSource } from '../models/weights.ts';
+import type { WeightSource } from '../models/index.ts';
 import { auxiliaryRng, type Rng } from '../world/index.ts';
 import type { ParamStore } from './param-store.ts';
 

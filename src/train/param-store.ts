@@ -2,7 +2,7 @@
 // optimiser updates them in place and each session (which feeds trainable params from these arrays) sees the
 // new values on its next run. It is a models `WeightSource`, so builders read it like a safetensors file.
 import { InputError } from '../errors.ts';
-import type { WeightSource } from '../models/weights.ts';
+import type { WeightSource } from '../models/index.ts';
 import { formatShape, numel, type Tensor } from '../tensor.ts';
 
 /** Named float32 parameters with shapes; `readFloat32` returns the stored array itself (no copy). */
@@ -58,6 +58,22 @@ export class ParamStore implements WeightSource {
   /** Tensors by name (live arrays) for writing. */
   entries(): [string, Tensor<'float32'>][] {
     return [...this.tensors];
+  }
+
+  /**
+   * The parameters whose names pass `keep`, as a WeightSource sharing this store's arrays (one store holds the text
+   * encoder and the UNet trained jointly; each builder sees only its own weights, so none is reported unused).
+   */
+  subset(keep: (name: string) => boolean, label = this.path): WeightSource {
+    const names = this.names().filter(keep);
+    const set = new Set(names);
+    return {
+      path: label,
+      names: () => names,
+      has: (name) => set.has(name),
+      info: (name) => this.info(name),
+      readFloat32: (name) => this.readFloat32(name),
+    };
   }
 
   /** Total number of scalars. */

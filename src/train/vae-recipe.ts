@@ -1,0 +1,217 @@
+// Stage 1 of the embedded model (issue 11 §3): the AutoencoderKL, trained on random crops of Shapes World renders
+// with a reconstruction loss (L1 + L2, optionally + an edge term on image gradients) and a small KL, then measured:
+// PSNR on held-out (eval-stream) renders, and scaling_factor = 1 / std of the latents.
+// The encoder and decoder are two graphs (models/vae.ts); the step chains them: encoder forward → z, decoder
+// forward + backward → dL/dz, encoder backward of Σ z·dL/dz + β·KL (its gradient is exactly the full chain rule).
+import { EngineSession, Graph, grad, gradName, type Value } from '../engine/index.ts';
+import { resolveModelConfig, type AutoencoderKLConfig } from '../io/diffusers-config.ts';
+import { buildVaeDecoder, buildVaeEncoder } from '../models/index.ts';
+import { float32 } from '../tensor.ts';
+import { renderScene, sampleScene, sceneRng, type RgbImage, type Rng } from '../world/index.ts';
+import { imageGrid } from '../eval/index.ts';
+import { BatchStream, type TrainingBatch } from './data.ts';
+import { initWeights } from './init-weights.ts';
+import { ParamStore } from './param-store.ts';
+import { gaussian, imageFromChw, imagesToChw } from './tensor-images.ts';
+import type { StepOutput, TrainTask } from './trainer.ts';
+
+/** The embedded VAE's config.json (scaling_factor is replaced by the measured one at export). */
+export const EMBEDDED_VAE_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+  _class_name: 'AutoencoderKL',
+  in_channels: 3,
+  out_channels: 3,
+  down_block_types: ['DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D'],
+  up_block_types: ['UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D', 'UpDecoderBlock2D'],
+  block_out_channels: [16, 32, 64, 64],
+  layers_per_block: 1,
+  act_fn: 'silu',
+  latent_channels: 4,
+  norm_num_groups: 8,
+  sample_size: 128,
+  scaling_factor: 1,
+});
+
+export interface VaeRecipeOptions {
+  /** Raw config.json object. @default EMBEDDED_VAE_CONFIG */ readonly config?: Readonly<Record<string, unknown>>;
+  /** Images per step. @default 16 */ readonly batchSize?: number;
+  /** Rendered image side, px. @default 128 */ readonly sizePx?: number;
+  /** Random crop side the VAE trains on, px (fully convolutional, so it runs at sizePx later). @default 64 */ readonly cropPx?: number;
+  /** Weight of the KL term on the per-element mean KL. @default 1e-5 */ readonly klWeight?: number;
+  /** Weight of the edge term (L1 between image x/y differences). @default 0 */ readonly edgeWeight?: number;
+  /** Init seed. @default 0 */ readonly seed?: number;
+}
+
+export const DEFAULT_VAE_RECIPE_OPTIONS = Object.freeze({ config: EMBEDDED_VAE_CONFIG, batchSize: 16, sizePx: 128, cropPx: 64, klWeight: 1e-5, edgeWeight: 0, seed: 0 });
+
+/** The resolved typed config of a raw VAE config.json object. */
+export function vaeConfigOf(raw: Readonly<Record<string, unknown>>): AutoencoderKLConfig {
+  return resolveModelConfig('AutoencoderKL', raw, 'vae/config.json') as AutoencoderKLConfig;
+}
+
+/** Mean of |a| over all elements. */
+function meanAbs(g: Graph, x: Value): Value {
+  return g.reduceMean(g.abs(x), x.shape.map((_, i) => i));
+}
+
+/** Reconstruction loss of decoded [B, 3, H, W] vs target: L1 + L2 (+ edgeWeight · L1 of x/y differences). */
+function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number): Value {
+  const d = g.sub(decoded, target);
+  const all = d.shape.map((_, i) => i);
+  let loss = g.add(meanAbs(g, d), g.reduceMean(g.mul(d, d), all));
+  if (edgeWeight > 0) {
+    const [, , h, w] = d.shape as [number, number, number, number];
+    // d(x̂ − x)/dx: the edge term compares image gradients, which L1/L2 on pixels weight little.
+    const dx = g.sub(g.slice(d, [3], [1], [w]), g.slice(d, [3], [0], [w - 1]));
+    const dy = g.sub(g.slice(d, [2], [1], [h]), g.slice(d, [2], [0], [h - 1]));
+    loss = g.add(loss, g.mul(g.add(meanAbs(g, dx), meanAbs(g, dy)), edgeWeight));
+  }
+  return loss;
+}
+
+/** Random crops (and horizontal flips) of a batch. @param images [B, 3, S, S] @returns [B, 3, C, C] */
+function cropBatch(images: Float32Array, batch: number, sizePx: number, cropPx: number, rng: Rng): Float32Array {
+  const out = new Float32Array(batch * 3 * cropPx * cropPx);
+  for (let b = 0; b < batch; b++) {
+    const x0 = rng.int(sizePx - cropPx + 1);
+    const y0 = rng.int(sizePx - cropPx + 1);
+    const flip = rng.chance(0.5);
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < cropPx; y++) {
+        const src = ((b * 3 + c) * sizePx + y0 + y) * sizePx + x0;
+        const dst = ((b * 3 + c) * cropPx + y) * cropPx;
+        for (let x = 0; x < cropPx; x++) out[dst + x] = images[src + (flip ? cropPx - 1 - x : x)]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** Trainable names of the encoder half (encoder + quant_conv). */
+const isEncoderWeight = (name: string): boolean => name.startsWith('encoder.') || name.startsWith('quant_conv.');
+
+/**
+ * The VAE training task: params initialised (PyTorch default, seeded) in a fresh store, three sessions built.
+ * @returns the task; its `params` hold every VAE weight by diffusers name
+ */
+export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<TrainTask<TrainingBatch>> {
+  const o = { ...DEFAULT_VAE_RECIPE_OPTIONS, ...options };
+  const config = vaeConfigOf(o.config);
+  const B = o.batchSize;
+  const lat = o.cropPx / 8;
+  const params = new ParamStore('vae');
+  const encOpts = { batch: B, heightPx: o.cropPx, widthPx: o.cropPx, sample: true, trainable: true } as const;
+  const decOpts = { batch: B, heightLatPx: lat, widthLatPx: lat, trainable: true } as const;
+  initWeights(params, o.seed, (g, s) => buildVaeEncoder(g, config, s, encOpts));
+  initWeights(params, o.seed, (g, s) => buildVaeDecoder(g, config, s, decOpts));
+
+  const fwd = new Graph();
+  buildVaeEncoder(fwd, config, params, encOpts);
+  const encoderForward = await EngineSession.create(fwd);
+
+  const dec = new Graph();
+  const d = buildVaeDecoder(dec, config, params, decOpts);
+  const target = dec.input('target', 'float32', d.sample.shape);
+  const decLoss = reconstructionLoss(dec, d.sample, target, o.edgeWeight);
+  const decParams = dec.values.filter((v) => v.kind === 'param' && v.trainable);
+  const decoderGrad = await EngineSession.create(grad(dec, decLoss, [...decParams, d.latents]));
+
+  const enc = new Graph();
+  const e = buildVaeEncoder(enc, config, params, encOpts);
+  const dz = enc.input('dz', 'float32', e.sample!.shape);
+  // KL(N(μ, σ²) ‖ N(0, 1)) per element, averaged: ½(μ² + σ² − 1 − log σ²)
+  const kl = enc.reduceMean(enc.mul(enc.sub(enc.sub(enc.add(enc.mul(e.mean, e.mean), e.variance), 1), e.logvar), 0.5), [0, 1, 2, 3]);
+  enc.output('kl', kl);
+  const encLoss = enc.add(enc.reduceSum(enc.mul(e.sample!, dz), [0, 1, 2, 3]), enc.mul(kl, o.klWeight));
+  const encParams = enc.values.filter((v) => v.kind === 'param' && v.trainable);
+  const encoderGrad = await EngineSession.create(grad(enc, encLoss, encParams));
+
+  const latentShape = [B, config.latent_channels, lat, lat];
+  const imageShape = [B, 3, o.cropPx, o.cropPx];
+  return {
+    stage: 'vae',
+    params,
+    batches: (start) => new BatchStream({ batchSize: B, sizePx: o.sizePx }, start),
+    async step(batch, rng): Promise<StepOutput> {
+      const image = float32(imageShape, cropBatch(batch.images, B, o.sizePx, o.cropPx, rng));
+      const noise = float32(latentShape, gaussian(latentShape[0]! * latentShape[1]! * lat * lat, rng));
+      const z = (await encoderForward.run({ image, noise }, ['latent_sample']))['latent_sample']!;
+      const decOut = await decoderGrad.run({ latents: z, target: image });
+      const encOut = await encoderGrad.run({ image, noise, dz: decOut[gradName(d.latents)]! });
+      const grads: Record<string, Float32Array> = {};
+      for (const v of decParams) grads[v.name] = decOut[gradName(v)]!.data as Float32Array;
+      for (const v of encParams) grads[v.name] = encOut[gradName(v)]!.data as Float32Array;
+      const rec = decOut['loss']!.data[0] as number;
+      const klValue = encOut['kl']!.data[0] as number;
+      return { loss: rec + o.klWeight * klValue, grads, metrics: { rec, kl: klValue } };
+    },
+    sample: async (weights) => (await reconstructHeldOut(weights, config, 4, o.sizePx)).grid,
+    async close() {
+      await Promise.all([encoderForward.release(), decoderGrad.release(), encoderGrad.release()]);
+    },
+  };
+}
+
+/** What the held-out measurement gives. */
+export interface VaeMeasurement {
+  /** Mean PSNR (dB, images in [0, 1]) over the held-out renders. */
+  readonly psnrDb: number;
+  /** Std of the latent means over all elements and images (scaling_factor = 1 / this). */
+  readonly latentStd: number;
+  /** Originals (top row) over reconstructions (bottom row), the first 8 at most. */
+  readonly grid: RgbImage;
+}
+
+/**
+ * Encodes (mean) and decodes `count` held-out renders (eval stream 0 … count−1) with `weights`.
+ * @param count images, a multiple of 4 (the graphs' batch)
+ */
+export async function reconstructHeldOut(weights: ParamStore, config: AutoencoderKLConfig, count: number, sizePx = 128): Promise<VaeMeasurement> {
+  const B = 4;
+  const lat = sizePx / 8;
+  const ge = new Graph();
+  buildVaeEncoder(ge, config, weights, { batch: B, heightPx: sizePx, widthPx: sizePx, trainable: true });
+  const gd = new Graph();
+  buildVaeDecoder(gd, config, weights, { batch: B, heightLatPx: lat, widthLatPx: lat, trainable: true });
+  const [encoder, decoder] = await Promise.all([EngineSession.create(ge), EngineSession.create(gd)]);
+  let psnrSum = 0;
+  let sum = 0;
+  let sumSq = 0;
+  let n = 0;
+  const originals: RgbImage[] = [];
+  const recons: RgbImage[] = [];
+  try {
+    for (let first = 0; first < count; first += B) {
+      const renders = Array.from({ length: B }, (_, b) => renderScene(sampleScene(sceneRng('eval', first + b)), sizePx));
+      const image = float32([B, 3, sizePx, sizePx], imagesToChw(renders));
+      const mean = (await encoder.run({ image }, ['latent_mean']))['latent_mean']!;
+      for (const v of mean.data as Float32Array) {
+        sum += v;
+        sumSq += v * v;
+        n++;
+      }
+      const decoded = (await decoder.run({ latents: mean }, ['sample']))['sample']!.data as Float32Array;
+      renders.forEach((r, b) => {
+        const recon = imageFromChw(decoded, b, sizePx);
+        psnrSum += psnr(r, recon);
+        if (originals.length < 8) {
+          originals.push(r);
+          recons.push(recon);
+        }
+      });
+    }
+  } finally {
+    await Promise.all([encoder.release(), decoder.release()]);
+  }
+  const m = sum / n;
+  return { psnrDb: psnrSum / count, latentStd: Math.sqrt(sumSq / n - m * m), grid: imageGrid([originals, recons]) };
+}
+
+/** PSNR in dB of two [0, 1] images, after clamping the reconstruction to [0, 1]. */
+export function psnr(a: RgbImage, b: RgbImage): number {
+  let se = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = a.data[i]! - Math.min(1, Math.max(0, b.data[i]!));
+    se += d * d;
+  }
+  return 10 * Math.log10(1 / Math.max(se / a.data.length, 1e-12));
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { renderBatch } from '../../src/train/data.ts';
+import { createVaeTask, EMBEDDED_VAE_CONFIG, psnr, reconstructHeldOut, vaeConfigOf } from '../../src/train/vae-recipe.ts';
+import { auxiliaryRng, rgbImage } from '../../src/world/index.ts';
+
+const tiny = { ...EMBEDDED_VAE_CONFIG, block_out_channels: [8, 8, 8, 8], norm_num_groups: 4 };
+
+test('one VAE step chains encoder and decoder: a finite loss and a nonzero gradient for every weight of both halves', async () => {
+  const task = await createVaeTask({ config: tiny, batchSize: 2, sizePx: 32, cropPx: 16, edgeWeight: 0.5 });
+  try {
+    const out = await task.step(renderBatch(0, { batchSize: 2, sizePx: 32 }), auxiliaryRng(1, 2));
+    assert.ok(Number.isFinite(out.loss) && out.loss > 0.05, `loss ${out.loss}`);
+    assert.deepEqual(Object.keys(out.grads).sort(), [...task.params.names()].sort());
+    for (const name of ['encoder.conv_in.weight', 'quant_conv.weight', 'decoder.conv_out.weight']) {
+      assert.ok(out.grads[name]!.some((g) => g !== 0), `gradient of ${name} is all zero`);
+    }
+    assert.ok(out.metrics!['kl']! >= 0);
+  } finally {
+    await task.close?.();
+  }
+});
+
+test('held-out reconstruction reports PSNR, latent std and a 2-row grid', async () => {
+  const task = await createVaeTask({ config: tiny, batchSize: 2, sizePx: 32, cropPx: 16 });
+  const m = await reconstructHeldOut(task.params, vaeConfigOf(tiny), 4, 32);
+  await task.close?.();
+  assert.ok(m.psnrDb > 0 && m.psnrDb < 25, `untrained PSNR ${m.psnrDb}`);
+  assert.ok(m.latentStd > 0);
+  assert.equal(m.grid.height, 2 * (32 + 4) + 4);
+});
+
+test('PSNR of an image with itself is capped at 120 dB, and a uniform 0.1 error gives 20 dB', () => {
+  const a = rgbImage(4, 4);
+  assert.equal(psnr(a, a), 120);
+  const b = { ...a, data: a.data.map(() => 0.1) };
+  assert.ok(Math.abs(psnr(a, b) - 20) < 1e-5);
+});
