@@ -3,7 +3,7 @@
 // or loaded from the engine's disk cache), behind encodeText / unet / vaeEncode / vaeDecode.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineSession, Graph } from '../engine/index.ts';
+import { EngineSession, Graph, isCached } from '../engine/index.ts';
 import { ModelError, type Problem } from '../errors.ts';
 import type { AutoencoderKLConfig, CLIPTextConfig, UNet2DConditionConfig } from '../io/diffusers-config.ts';
 import { openStableDiffusionFolder } from '../io/diffusers.ts';
@@ -16,6 +16,20 @@ import { buildUNet, UNET_OUTPUT } from './unet.ts';
 import { checkUNetConfig } from './unet-config.ts';
 import { buildVaeDecoder, buildVaeEncoder, vaeConfigProblems, vaeScaleFactor } from './vae.ts';
 import type { WeightSource } from './weights.ts';
+
+/** runwayml/stable-diffusion-v1-5's scheduler_config.json: the schedule of single-file SD 1.x checkpoints. */
+export const SD1_SCHEDULER_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+  _class_name: 'PNDMScheduler',
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  beta_start: 0.00085,
+  num_train_timesteps: 1000,
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  trained_betas: null,
+  clip_sample: false,
+});
 
 /** model_index.json `_class_name`s whose folders we run (same three models; img2img only differs in the pipeline). */
 export const SUPPORTED_PIPELINES = ['StableDiffusionPipeline', 'StableDiffusionImg2ImgPipeline'] as const;
@@ -83,6 +97,8 @@ export class StableDiffusion {
     readonly vaePart: ModelPart<AutoencoderKLConfig>,
     readonly textEncoderPart: ModelPart<CLIPTextConfig>,
     private readonly tokenizerDir: string | undefined,
+    /** scheduler_config.json of the folder (SD 1.5's PNDM config for a checkpoint); samplers take its betas and spacing. */
+    readonly schedulerConfig: Readonly<Record<string, unknown>>,
     private readonly options: StableDiffusionOptions,
     private readonly closeSources: () => void,
   ) {}
@@ -102,6 +118,7 @@ export class StableDiffusion {
         { config: ckpt.vae, weights: ckpt.vaeWeights, identity: `${id}|vae` },
         { config: ckpt.textEncoder, weights: ckpt.textEncoderWeights, identity: `${id}|text_encoder` },
         options.tokenizerDir,
+        SD1_SCHEDULER_CONFIG,
         options,
         () => ckpt.close(),
       );
@@ -120,6 +137,7 @@ export class StableDiffusion {
       { config: folder.vae.config, weights: vae.source, identity: vae.identity },
       { config: folder.textEncoder.config, weights: text.source, identity: text.identity },
       folder.tokenizerDir,
+      folder.scheduler.config,
       options,
       () => parts.forEach((p) => p.source.close()),
     );
@@ -174,8 +192,8 @@ export class StableDiffusion {
   async encodeText(inputIds: Tensor<'int64'>, clipSkip = 0): Promise<{ promptEmbeds: Tensor<'float32'>; pooledOutput: Tensor<'float32'> }> {
     const [batch] = inputIds.shape as [number];
     const part = this.textEncoderPart;
-    const session = await this.session(`text|${batch}|${inputIds.shape[1]}|${clipSkip}`, part.identity, (g) => {
-      buildClipTextModel(g, part.config, part.weights, { batch, tokens: inputIds.shape[1]!, clipSkip });
+    const session = await this.session(`text|${batch}|${inputIds.shape[1]}|${clipSkip}`, part, (g, weights) => {
+      buildClipTextModel(g, part.config, weights, { batch, tokens: inputIds.shape[1]!, clipSkip });
     });
     const out = await session.run({ input_ids: inputIds });
     return { promptEmbeds: out[clipSkip > 0 ? 'prompt_embeds' : 'last_hidden_state'] as Tensor<'float32'>, pooledOutput: out['pooler_output'] as Tensor<'float32'> };
@@ -192,8 +210,8 @@ export class StableDiffusion {
     const bias = call.collageBias ? `collage:${conditional.map(Number).join('')}` : 'plain';
     const keyBias = call.keyBias ? `key:${call.keyBias.shape.join('x')}` : '';
     const part = this.unetPart;
-    const session = await this.session(`unet|${batch}|${height}x${width}|${textLength}|${bias}|${keyBias}`, part.identity, (g) => {
-      buildUNet(g, part.config, part.weights, {
+    const session = await this.session(`unet|${batch}|${height}x${width}|${textLength}|${bias}|${keyBias}`, part, (g, weights) => {
+      buildUNet(g, part.config, weights, {
         batch,
         heightLatPx: height,
         widthLatPx: width,
@@ -207,7 +225,12 @@ export class StableDiffusion {
     const feeds: Record<string, Tensor> = { sample: call.sample, timestep: float32([batch], timesteps), encoder_hidden_states: call.encoderHiddenStates };
     if (call.collageBias) {
       feeds[COLLAGE_SCALE_INPUT] = float32([1], [call.collageBias.biasScale]);
-      for (const [queryCount, a] of call.collageBias.coefficients) feeds[collageCoefficientsInputName(queryCount)] = float32([queryCount, textLength], a);
+      // A resolution without cross-attention (e.g. a DownBlock2D level) has no input: its map is not fed.
+      const inputs = new Set(session.inputNames);
+      for (const [queryCount, a] of call.collageBias.coefficients) {
+        const name = collageCoefficientsInputName(queryCount);
+        if (inputs.has(name)) feeds[name] = float32([queryCount, textLength], a);
+      }
     }
     if (call.keyBias) feeds[LOGIT_BIAS_INPUT] = call.keyBias;
     return (await session.run(feeds, [UNET_OUTPUT]))[UNET_OUTPUT] as Tensor<'float32'>;
@@ -220,8 +243,8 @@ export class StableDiffusion {
   async vaeEncode(image: Tensor<'float32'>, noise?: Tensor<'float32'>): Promise<VaeEncoding> {
     const [batch, , heightPx, widthPx] = image.shape as [number, number, number, number];
     const part = this.vaePart;
-    const session = await this.session(`vae-encode|${batch}|${heightPx}x${widthPx}|${noise ? 'sample' : 'mean'}`, part.identity, (g) => {
-      buildVaeEncoder(g, part.config, part.weights, { batch, heightPx, widthPx, sample: noise !== undefined });
+    const session = await this.session(`vae-encode|${batch}|${heightPx}x${widthPx}|${noise ? 'sample' : 'mean'}`, part, (g, weights) => {
+      buildVaeEncoder(g, part.config, weights, { batch, heightPx, widthPx, sample: noise !== undefined });
     });
     const out = await session.run(noise ? { image, noise } : { image }, noise ? ['latent_mean', 'latent_logvar', 'latent_sample'] : ['latent_mean', 'latent_logvar']);
     const result = { mean: out['latent_mean'] as Tensor<'float32'>, logvar: out['latent_logvar'] as Tensor<'float32'> };
@@ -235,8 +258,8 @@ export class StableDiffusion {
   async vaeDecode(latents: Tensor<'float32'>): Promise<Tensor<'float32'>> {
     const [batch, , heightLatPx, widthLatPx] = latents.shape as [number, number, number, number];
     const part = this.vaePart;
-    const session = await this.session(`vae-decode|${batch}|${heightLatPx}x${widthLatPx}`, part.identity, (g) => {
-      buildVaeDecoder(g, part.config, part.weights, { batch, heightLatPx, widthLatPx });
+    const session = await this.session(`vae-decode|${batch}|${heightLatPx}x${widthLatPx}`, part, (g, weights) => {
+      buildVaeDecoder(g, part.config, weights, { batch, heightLatPx, widthLatPx });
     });
     return (await session.run({ latents }, ['sample']))['sample'] as Tensor<'float32'>;
   }
@@ -249,19 +272,36 @@ export class StableDiffusion {
     this.closeSources();
   }
 
-  /** The session of one graph variant: built (or loaded from the disk cache) on first use, then reused. */
-  private session(key: string, identity: string, build: (g: Graph) => void): Promise<EngineSession> {
+  /**
+   * The session of one graph variant, made on first use and then reused. With a cache folder the graph is first built
+   * over shape-only weights: on a cache hit no weight is read at all (no JS copy of a 3.4 GB UNet next to ORT's).
+   */
+  private session(key: string, part: ModelPart<unknown>, build: (g: Graph, weights: WeightSource) => void): Promise<EngineSession> {
     let session = this.sessions.get(key);
     if (!session) {
-      const g = new Graph();
-      build(g);
       const { cacheDir, threads } = this.options;
-      session = EngineSession.create(g, { weightsIdentity: identity, ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) });
+      const options = { weightsIdentity: part.identity, ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) };
+      let graph: Graph | undefined;
+      if (cacheDir !== false) {
+        const probe = new Graph();
+        build(probe, shapeOnly(part.weights));
+        if (isCached(probe, options)) graph = probe;
+      }
+      if (!graph) {
+        graph = new Graph();
+        build(graph, part.weights);
+      }
+      session = EngineSession.create(graph, options);
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
     return session;
   }
+}
+
+/** The same names and shapes, no data: enough to build a graph and find its cached model. */
+function shapeOnly(source: WeightSource): WeightSource {
+  return { path: source.path, names: () => source.names(), has: (n) => source.has(n), info: (n) => source.info(n), readFloat32: () => new Float32Array(0) };
 }
 
 /** The checks across models, and each model's own config checks, all at once. */

@@ -31,3 +31,4 @@ export {
 } from './registry.ts';
 export { RNG_ALGORITHM, Rng, philox4x32, type NoiseSource } from './rng.ts';
 export { TorchCpuRng } from './torch-rng.ts';
+export { denoise, applyGuidance, concatBatch, latentPreview, validateGuidance, SD_PREVIEW_MATRIX, type DenoiseOptions, type NoisePredictor, type StepInfo } from './pipeline.ts';

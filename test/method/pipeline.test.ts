@@ -1,0 +1,66 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '../../src/method/index.ts';
+import { StableDiffusion } from '../../src/models/index.ts';
+import { parseCollageDocument, loadCollageImages } from '../../src/collage/index.ts';
+import { encodePng } from '../../src/io/image.ts';
+import { referenceSkip } from '../support/reference.ts';
+import { makeTinyModelFolder } from '../support/tiny-model.ts';
+
+const skip = referenceSkip();
+let model: StableDiffusion;
+
+/** A 64×64 canvas (the format's minimum; 32×32 latents with the tiny VAE) with three solid-colour square layers, images inline. */
+async function threeLayerCollage() {
+  const square = async (rgb: [number, number, number], size: number) => {
+    const data = new Uint8Array(size * size * 4);
+    for (let p = 0; p < size * size; p++) data.set([...rgb, 255], p * 4);
+    return `data:image/png;base64,${Buffer.from(await encodePng({ width: size, height: size, data })).toString('base64')}`;
+  };
+  const doc = parseCollageDocument(
+    {
+      version: 1,
+      width: 64,
+      height: 64,
+      prompt: 'a {sun} over {sea} and {boat}',
+      layers: [
+        { id: 'sea', image: await square([0, 0, 255], 64), text: 'blue sea', x: 0, y: 32 },
+        { id: 'boat', image: await square([255, 0, 0], 24), text: 'red boat', x: 20, y: 24, noise: 0.6 },
+        { id: 'sun', image: await square([255, 255, 0], 16), text: 'sun', x: 44, y: 4, noise: 0.9 },
+      ],
+    },
+    join(tmpdir(), 'three.collage.json'),
+  );
+  return { document: doc, images: await loadCollageImages(doc) };
+}
+
+before(async () => {
+  if (skip) return;
+  model = await StableDiffusion.load(makeTinyModelFolder(), { cacheDir: mkdtempSync(join(tmpdir(), 'collage-cache-')) });
+});
+after(async () => model?.release());
+
+test('generate on a 3-layer collage with the tiny models gives one opaque canvas-size image per variant', { skip }, async () => {
+  const collage = await threeLayerCollage();
+  const result = await generate(collage, model, { steps: 4, seed: 3, n: 3, inversion: false });
+  assert.equal(result.images.length, 3);
+  assert.deepEqual(result.seeds, [3, 4, 5]);
+  for (const image of result.images) {
+    assert.equal(image.width, 64);
+    assert.equal(image.height, 64);
+    assert.ok(image.data.every((v, i) => i % 4 !== 3 || v === 255));
+  }
+  assert.notDeepEqual(result.images[0]!.data, result.images[1]!.data, 'different seeds give different images');
+  const again = await generate(collage, model, { steps: 4, seed: 3, n: 1, inversion: false });
+  assert.deepEqual(again.images[0]!.data, result.images[0]!.data, 'same seed → same pixels');
+});
+
+test('the attention mask changes the image and can be switched off', { skip }, async () => {
+  const collage = await threeLayerCollage();
+  const on = await generate(collage, model, { steps: 3, seed: 1, inversion: false });
+  const off = await generate(collage, model, { steps: 3, seed: 1, inversion: false, attentionMask: false });
+  assert.notDeepEqual(on.images[0]!.data, off.images[0]!.data);
+});
