@@ -86,9 +86,6 @@ function cropBatch(images: Float32Array, batch: number, sizePx: number, cropPx: 
   return out;
 }
 
-/** Trainable names of the encoder half (encoder + quant_conv). */
-const isEncoderWeight = (name: string): boolean => name.startsWith('encoder.') || name.startsWith('quant_conv.');
-
 /**
  * The VAE training task: params initialised (PyTorch default, seeded) in a fresh store, three sessions built.
  * @returns the task; its `params` hold every VAE weight by diffusers name
