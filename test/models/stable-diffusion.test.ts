@@ -99,7 +99,7 @@ test('a collage bias with f(σ) = 0 leaves the UNet output unchanged, and a non-
   await sd.release();
 });
 
-test('a second load takes its graphs from the disk cache and gives the same output', { skip: referenceSkip() }, async () => {
+test('a second load takes its graphs from the disk cache without reading a weight, and gives the same output', { skip: referenceSkip() }, async () => {
   const cacheDir = join(root, 'cache');
   const vae = new ReferenceFile('diffusers/refs/vae.safetensors');
   const first = await StableDiffusion.load(tinyFolder(), { cacheDir });
@@ -107,8 +107,13 @@ test('a second load takes its graphs from the disk cache and gives the same outp
   await first.release();
   const built = readdirSync(cacheDir).sort();
   const second = await StableDiffusion.load(tinyFolder(), { cacheDir });
+  const source = second.vaePart.weights;
+  let reads = 0;
+  const read = source.readFloat32.bind(source);
+  source.readFloat32 = (name: string): Float32Array => (reads++, read(name));
   const b = await second.vaeDecode(vae.tensor('latent_rand'));
   await second.release();
+  assert.equal(reads, 0, 'weights read on a cache hit');
   assert.deepEqual(readdirSync(cacheDir).sort(), built, 'no new file: a cache hit');
   assert.deepEqual(b.data, a.data);
 });
