@@ -6,6 +6,7 @@ import { registerEvalCommand } from './eval.ts';
 import { registerWorldCommand } from './world.ts';
 import { registerComposeCommand } from './compose.ts';
 import { registerImportCommand } from './import.ts';
+import { registerServeCommand } from './serve.ts';
 
 /** Exit codes: 0 ok, 1 user error (bad input, model, collage), 2 usage error, 3 internal error, 130 cancelled. */
 export const EXIT_CODES = { ok: 0, userError: 1, usage: 2, internal: 3, cancelled: 130 } as const;
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerComposeCommand(program);
   registerImportCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -1,0 +1,57 @@
+// `collage-diffusion serve [--port 7860] [--host 127.0.0.1] [--out dir]`: the local generation server with the
+// built editor (src/web/dist, made by `npm run build:web`) at http://127.0.0.1:7860.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { InputError } from '../errors.ts';
+import { createPreviewGenerator, createServer, type ServerModel } from '../server/index.ts';
+import { parseIntegerOption } from './integer-option.ts';
+
+/** The built editor inside the package. */
+export const WEB_DIST_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  out: string;
+  concurrency: string;
+  queue: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the local generation server and the collage editor (open the printed URL)')
+    .option('--port <port>', 'port to listen on', '7860')
+    .option('--host <host>', 'address to bind (loopback by default: the server is for this machine)', '127.0.0.1')
+    .option('--out <dir>', 'folder for results (written atomically, listed in the editor)', 'collage-results')
+    .option('--concurrency <n>', 'generations at once (1 on CPU)', '1')
+    .option('--queue <n>', 'jobs that may wait before new ones are refused with 429', '16')
+    .action(async (options: ServeOptions) => {
+      const port = parseIntegerOption(options.port, '--port', 0, 65535);
+      const concurrency = parseIntegerOption(options.concurrency, '--concurrency', 1, 64);
+      const maxQueued = parseIntegerOption(options.queue, '--queue', 0, 10000);
+      if (!existsSync(WEB_DIST_DIR)) {
+        throw new InputError({ what: 'the editor is not built', where: WEB_DIST_DIR, fix: 'run `npm run build:web` in the package folder' });
+      }
+      const { app } = await createServer({ outDir: options.out, models: defaultModels(), queue: { concurrency, maxQueued }, webRoot: WEB_DIST_DIR });
+      let url: string;
+      try {
+        url = await app.listen({ port, host: options.host });
+      } catch (e) {
+        throw new InputError({ what: `cannot listen on ${options.host}:${port} (${e instanceof Error ? e.message : String(e)})`, where: '--port / --host', fix: 'choose a free port, e.g. --port 7861' });
+      }
+      if (!['127.0.0.1', '::1', 'localhost'].includes(options.host)) console.warn(`warning: listening on ${options.host}: anyone who can reach it can run generations`);
+      console.log(`collage editor: ${url}  (results in ${options.out}; Ctrl+C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => void app.close().then(() => resolve());
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+/** `embedded`: until method/ exports the generation pipeline, the composite preview generator stands in. */
+function defaultModels(): ServerModel[] {
+  return [{ id: 'embedded', description: 'embedded model (preview: composite only until the generation pipeline lands)', generate: createPreviewGenerator({ stepMs: 60 }) }];
+}

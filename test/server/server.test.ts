@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeImage } from '../../src/collage/index.ts';
+import { postJson, readEvents, startTestServer, twoLayerDocument, waitForJob } from './support.ts';
+
+test('a job streams progress with previews, then its result, which is listed and served as a PNG', async () => {
+  const server = await startTestServer();
+  try {
+    const created = await postJson(`${server.url}/api/jobs`, { document: await twoLayerDocument(), options: { seed: 7, steps: 3 } });
+    assert.equal(created.status, 202);
+    const id = created.json['id'] as string;
+    const events = await readEvents(`${server.url}/api/jobs/${id}/events`);
+    const progress = events.filter((e) => e.event === 'progress');
+    assert.deepEqual(progress.map((e) => e.data['step']), [1, 2, 3]);
+    assert.match(String(progress[0]!.data['preview']), /^data:image\/png;base64,/);
+    const result = events.find((e) => e.event === 'result')!.data['results'] as { id: string; url: string; seed: number; steps: number; prompt: string }[];
+    assert.equal(result.length, 1);
+    assert.equal(result[0]!.seed, 7);
+    assert.equal(result[0]!.steps, 3);
+    assert.equal(events.at(-1)!.data['state'], 'done');
+    const listed = (await (await fetch(`${server.url}/api/results`)).json()) as { id: string }[];
+    assert.deepEqual(listed.map((r) => r.id), [result[0]!.id]);
+    const png = await fetch(`${server.url}${result[0]!.url}`);
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    const image = await decodeImage(new Uint8Array(await png.arrayBuffer()));
+    assert.deepEqual([image.width, image.height], [64, 64]);
+    // The red layer at (4, 4): pixel (10, 10) is red in the preview generator's composite.
+    assert.deepEqual([...image.data.subarray((10 * 64 + 10) * 4, (10 * 64 + 10) * 4 + 3)], [255, 0, 0]);
+    const doc = (await (await fetch(`${server.url}/api/documents/${id}`)).json()) as { prompt: string };
+    assert.equal(doc.prompt, '{a} next to {b}');
+  } finally {
+    await server.close();
+  }
+});
+
+test('re-generating layers of a result makes a child result that names its parent and layers', async () => {
+  const server = await startTestServer();
+  try {
+    const created = await postJson(`${server.url}/api/jobs`, { document: await twoLayerDocument(), options: { seed: 3 } });
+    const job = await waitForJob(server.url, created.json['id'] as string);
+    const parentId = (job['results'] as string[])[0]!;
+    const again = await postJson(`${server.url}/api/results/${parentId}/regenerate`, { layers: ['b'] });
+    assert.equal(again.status, 202);
+    const done = await waitForJob(server.url, again.json['id'] as string);
+    assert.equal(done['state'], 'done');
+    const child = (await (await fetch(`${server.url}/api/results/${(done['results'] as string[])[0]}`)).json()) as Record<string, unknown>;
+    assert.equal(child['parent'], parentId);
+    assert.deepEqual(child['regenerate'], ['b']);
+    assert.equal(child['seed'], 3);
+    const bad = await postJson(`${server.url}/api/results/${parentId}/regenerate`, { layers: ['nope'] });
+    assert.equal(bad.status, 400);
+    const problem = (bad.json['error'] as { problems: { what: string; fix: string }[] }).problems[0]!;
+    assert.equal(problem.what, 'no visible layer "nope"');
+    assert.equal(problem.fix, 'choose among a, b');
+  } finally {
+    await server.close();
+  }
+});
+
+test('an invalid document is a 400 listing every problem with where and fix', async () => {
+  const server = await startTestServer();
+  try {
+    const document = { ...(await twoLayerDocument()), width: 100, colour: 'red' };
+    const res = await postJson(`${server.url}/api/jobs`, { document });
+    assert.equal(res.status, 400);
+    const error = res.json['error'] as { kind: string; problems: { what: string; where: string; fix: string }[] };
+    assert.equal(error.kind, 'CollageError');
+    assert.ok(error.problems.some((p) => /not a multiple of 8/.test(p.what) && /width/.test(p.where)));
+    assert.ok(error.problems.some((p) => /unknown key "colour"/.test(p.what)));
+  } finally {
+    await server.close();
+  }
+});
+
+test('the model list has the embedded model first; an unknown model is a 400 naming the choices', async () => {
+  const server = await startTestServer();
+  try {
+    const models = (await (await fetch(`${server.url}/api/models`)).json()) as { id: string }[];
+    assert.deepEqual(models.map((m) => m.id), ['embedded']);
+    const res = await postJson(`${server.url}/api/jobs`, { document: await twoLayerDocument(), options: { model: 'sd99' } });
+    assert.equal(res.status, 400);
+    assert.match(JSON.stringify(res.json), /unknown model \\"sd99\\".*use one of embedded/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a late subscriber to a finished job gets its result, then its final state', async () => {
+  const server = await startTestServer();
+  try {
+    const created = await postJson(`${server.url}/api/jobs`, { document: await twoLayerDocument() });
+    await waitForJob(server.url, created.json['id'] as string);
+    const events = await readEvents(`${server.url}/api/jobs/${created.json['id']}/events`);
+    assert.deepEqual(events.map((e) => e.event), ['result', 'state']);
+    assert.equal(events[1]!.data['state'], 'done');
+  } finally {
+    await server.close();
+  }
+});
