@@ -91,3 +91,17 @@ test('a value used twice accumulates both gradient contributions', async () => {
   const err = await gradCheck((g, [v]) => g.add(g.mul(v!, v!), g.sin(v!)), [{ name: 'x', value: x }]);
   assert.ok(err < GRAD_TOL, `rel err ${err}`);
 });
+
+test('comparisons give bool masks and cast turns them into 0/1 floats; a float cast passes the gradient', async () => {
+  const a = random([2, 3], 12);
+  const b = random([3], 13);
+  const build = (op: 'greater' | 'less' | 'equal') => (g: Graph, [x, z]: Value[]): Value => g.cast(op === 'equal' ? g.equal(x!, x!) : g[op](x!, z!), 'float32');
+  const gt = await runForward(build('greater'), [{ name: 'a', value: a }, { name: 'b', value: b }]);
+  assert.deepEqual([...gt], [...map([a, b], (u, v) => (u > v ? 1 : 0)).data]);
+  const lt = await runForward(build('less'), [{ name: 'a', value: a }, { name: 'b', value: b }]);
+  assert.deepEqual([...lt], [...map([a, b], (u, v) => (u < v ? 1 : 0)).data]);
+  const eq = await runForward(build('equal'), [{ name: 'a', value: a }, { name: 'b', value: b }]);
+  assert.deepEqual([...eq], [1, 1, 1, 1, 1, 1]);
+  const err = await gradCheck((g, [x]) => g.mul(g.cast(g.cast(x!, 'float32'), 'float64'), 1), [{ name: 'a', value: a }], { h: 1e-3 });
+  assert.ok(err < 1e-3, `cast gradient rel err ${err}`); // through float32 the loss is only float32-exact: larger step
+});
