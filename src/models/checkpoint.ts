@@ -2,8 +2,7 @@
 // `cond_stage_model.transformer.*`) seen as three diffusers-named weight sources, by the key map of diffusers'
 // `scripts/convert_original_stable_diffusion_to_diffusers.py`, built from the configs (so tiny layouts map too).
 import { ModelError } from '../errors.ts';
-import { resolveModelConfig, type AutoencoderKLConfig, type CLIPTextConfig, type UNet2DConditionConfig } from '../io/diffusers-config.ts';
-import { openSafetensors, type TensorSource } from '../io/safetensors.ts';
+import { openSafetensors, resolveModelConfig, type AutoencoderKLConfig, type CLIPTextConfig, type TensorSource, type UNet2DConditionConfig } from '../io/index.ts';
 import type { WeightSource } from './weights.ts';
 
 /** runwayml/stable-diffusion-v1-5's unet/config.json (the keys that differ from the library defaults). */

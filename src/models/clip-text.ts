@@ -2,7 +2,7 @@
 // causal pre-LN encoder layers, final LayerNorm, pooled output. Scopes are the state-dict prefixes (`text_model.…`).
 import type { Graph, Value } from '../engine/index.ts';
 import { ModelError, type Problem } from '../errors.ts';
-import type { CLIPTextConfig } from '../io/diffusers-config.ts';
+import type { CLIPTextConfig } from '../io/index.ts';
 import { float32 } from '../tensor.ts';
 import { BuildContext, type BuildContextOptions } from './build-context.ts';
 import { ModelWeights, type WeightSource } from './weights.ts';

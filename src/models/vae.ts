@@ -3,7 +3,7 @@
 // as in diffusers. Scopes are the state-dict prefixes (`encoder.down_blocks.0.resnets.0`, `decoder.mid_block.attentions.0`).
 import type { Graph, Value } from '../engine/index.ts';
 import { InputError, ModelError, type Problem } from '../errors.ts';
-import type { AutoencoderKLConfig } from '../io/diffusers-config.ts';
+import type { AutoencoderKLConfig } from '../io/index.ts';
 import { BuildContext, type BuildContextOptions } from './build-context.ts';
 import { conv2d, downsample, groupNorm, resnetBlock, upsample } from './resnet.ts';
 import { vaeAttention } from './vae-attention.ts';
