@@ -71,6 +71,7 @@ export function resizeNearest(src: Float32Array, w: number, h: number, outW: num
  * The noise-strength map of method.md §6 at image and latent size.
  * @param masks one [H*W] visible mask per layer, bottom first
  * @param emptyStrength the strength everywhere when there are no layers
+ * @param base the strength outside every layer @default s_max (method.md §6); 0 keeps the rest (re-generation, §7)
  * @returns image [H*W] (blurred) and latent [hLat*wLat] (nearest) strengths in [0, 1]
  */
 export function noiseStrengthMap(
@@ -80,11 +81,12 @@ export function noiseStrengthMap(
   height: number,
   latent: { readonly width: number; readonly height: number },
   emptyStrength = 1,
+  base?: number,
 ): { image: Float32Array; latent: Float32Array; sMax: number } {
   if (masks.length !== strengths.length) throw new BugError(`${masks.length} masks but ${strengths.length} strengths`);
   // With no layers the whole canvas is re-imagined at emptyStrength (plain text-to-image / img2img).
   const sMax = strengths.length === 0 ? emptyStrength : strengths.reduce((a, b) => Math.max(a, b), 0);
-  const pasted = pasteStrengths(masks, strengths, width, height, sMax);
+  const pasted = pasteStrengths(masks, strengths, width, height, base ?? sMax);
   const sigma = (STRENGTH_BLUR_PX_AT_512 * Math.sqrt(width * height)) / 512;
   const image = gaussianBlur(pasted, width, height, sigma);
   return { image, latent: resizeNearest(image, width, height, latent.width, latent.height), sMax };

@@ -1,6 +1,7 @@
 // Public API of method/: the three mechanisms of Collage Diffusion and the pipeline that combines them.
-export { generate, generateFromPlan, checkModelCanDoSize, type CollageInput, type GenerateResult } from './pipeline.ts';
+export { generate, regenerate, generateFromPlan, checkModelCanDoSize, type CollageInput, type GenerateResult } from './pipeline.ts';
 export { DEFAULT_GENERATE_OPTIONS, MAX_VARIANTS, resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.ts';
 export { BIAS_SCHEDULES, attentionBiasFeed, biasScale, type AttentionBiasFeed, type BiasSchedule } from './attention-bias.ts';
 export { NoiseControl, heldFraction } from './noise-control.ts';
 export { imageToTensor, tensorToImages } from './image-tensor.ts';
+export { regenerationPlan } from './regenerate.ts';

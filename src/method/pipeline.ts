@@ -12,6 +12,7 @@ import { attentionBiasFeed } from './attention-bias.ts';
 import { imageToTensor, tensorToImages } from './image-tensor.ts';
 import { NoiseControl } from './noise-control.ts';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.ts';
+import { regenerationPlan } from './regenerate.ts';
 
 /** A collage document with its decoded images (collage/'s `loadCollage` returns this). */
 export interface CollageInput {
@@ -37,11 +38,28 @@ export interface GenerateResult {
  *   model cannot do; CancelledError when `options.signal` fires
  */
 export async function generate(collage: CollageInput, model: StableDiffusion, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const { plan, tokenizer, opts } = await planForModel(collage, model, options);
+  return generateFromPlan(plan, model, tokenizer, opts, options);
+}
+
+/**
+ * Re-generates chosen layers of an earlier output (method.md §7): everything else is kept.
+ * @param previous an earlier output of this collage, canvas size
+ * @param layerIds the visible layers to re-imagine, at their own noise strengths
+ * @throws CollageError for unknown layer ids or a previous image of another size, before any model work
+ */
+export async function regenerate(previous: RgbaImage, collage: CollageInput, layerIds: readonly string[], model: StableDiffusion, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const { plan, tokenizer, opts } = await planForModel(collage, model, options);
+  return generateFromPlan(regenerationPlan(plan, collage, previous, layerIds), model, tokenizer, opts, options);
+}
+
+/** Validation and planning, before any model work: options, the size the model can do, the collage plan. */
+async function planForModel(collage: CollageInput, model: StableDiffusion, options: GenerateOptions): Promise<{ plan: CollagePlan; tokenizer: ClipTokenizer; opts: ResolvedGenerateOptions }> {
   const opts = resolveGenerateOptions(options, collage.document.generation);
   checkModelCanDoSize(model, collage.document);
   const tokenizer = await model.tokenizer();
   const plan = planCollage(collage.document, collage.images, { latentScale: model.vaeScaleFactor, attentionResolutions: attentionFactors(model), tokenizer, ...(options.signal ? { signal: options.signal } : {}) });
-  return generateFromPlan(plan, model, tokenizer, opts, options);
+  return { plan, tokenizer, opts };
 }
 
 /** The steps after planning; `regenerate` enters here with its own plan. */
