@@ -156,3 +156,22 @@ test('an SD 2.x checkpoint, a file without SD weights and a pickle checkpoint ar
   assert.throws(() => openCheckpoint(lora), (e: unknown) => e instanceof ModelError && /no model\.diffusion_model\.\*, first_stage_model\.\*, cond_stage_model\.transformer\.\* weights/.test(e.message));
   assert.throws(() => openCheckpoint(join(dir, 'v1-5-pruned.ckpt')), (e: unknown) => e instanceof ModelError && /pickle checkpoint/.test(e.message) && /safetensors/.test(e.message));
 });
+
+test('BF16 weights become float32 exactly, and text-encoder keys without `text_model.` (older transformers) map too', { skip: referenceSkip() }, async () => {
+  const path = join(dir, 'bf16-legacy-text.safetensors');
+  const tensors: Record<string, StoredTensor> = { 'model.diffusion_model.conv_in.weight': float32([1]), 'first_stage_model.quant_conv.weight': float32([1]) };
+  const folder = text.openWeights();
+  for (const name of folder.names()) {
+    const bits = new Uint32Array(folder.readFloat32(name).buffer);
+    // bfloat16 = the high half of the float32 bits (truncation; any bf16 value converts back exactly)
+    tensors[`cond_stage_model.transformer.${name.replace(/^text_model\./, '')}`] = { dtype: 'bfloat16', shape: folder.info(name).shape, data: Uint16Array.from(bits, (b) => b >>> 16) };
+  }
+  await writeSafetensors(path, tensors);
+  const ckpt = openCheckpoint(path, configs());
+  assert.deepEqual([...ckpt.textEncoderWeights.names()].sort(), [...folder.names()].sort());
+  for (const name of folder.names()) {
+    const expected = Float32Array.from(new Uint32Array(folder.readFloat32(name).buffer), (b) => new Float32Array(Uint32Array.of(b & 0xffff0000).buffer)[0]!);
+    assert.deepEqual(ckpt.textEncoderWeights.readFloat32(name), expected, `bf16 value of ${name}`);
+  }
+  ckpt.close();
+});
