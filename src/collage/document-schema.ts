@@ -1,10 +1,10 @@
 // The zod schema of a `*.collage.json` document, version 1 (spec: shared/design/collage-format.md).
 // Every check's message says what is wrong; document.ts adds where (JSON path) and the fix (FIXES below).
 import { z } from 'zod';
+import { SCHEDULER_IDS, type SchedulerId } from '../sampling/index.ts';
 
-/** Scheduler ids a document may name (kept in step with sampling/'s CLI ids). */
-export const SCHEDULER_IDS = ['ddim', 'euler', 'euler-a', 'dpmpp-2m', 'pndm'] as const;
-export type SchedulerId = (typeof SCHEDULER_IDS)[number];
+/** Scheduler ids a document may name: sampling/'s CLI ids, the one list. */
+export { SCHEDULER_IDS, type SchedulerId };
 
 /** Limits of the format table. */
 export const CANVAS_MIN_PX = 64;
