@@ -276,19 +276,30 @@ export class StableDiffusion {
    * over shape-only weights: on a cache hit no weight is read at all (no JS copy of a 3.4 GB UNet next to ORT's).
    */
   private session(key: string, part: ModelPart<unknown>, build: (g: Graph, weights: WeightSource) => void): Promise<EngineSession> {
+    return this.graphSession(key, [part], (g, [weights]) => build(g, weights!));
+  }
+
+  /**
+   * A session of a graph the caller builds over some of this model's parts (textual inversion joins the text encoder,
+   * the UNet and a loss in one graph), made once per key and cached on disk like the built-in variants (same rules:
+   * shape-only probe first, weights read only on a cache miss).
+   * @param key unique per graph variant within this model (include every shape and option the graph depends on)
+   * @param build receives the graph and the parts' weights, in the order of `parts`
+   */
+  graphSession(key: string, parts: readonly ModelPart<unknown>[], build: (g: Graph, weights: readonly WeightSource[]) => void): Promise<EngineSession> {
     let session = this.sessions.get(key);
     if (!session) {
       const { cacheDir, threads } = this.options;
-      const options = { weightsIdentity: part.identity, ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) };
+      const options = { weightsIdentity: parts.map((p) => p.identity).join('+'), ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) };
       let graph: Graph | undefined;
       if (cacheDir !== false) {
         const probe = new Graph();
-        build(probe, shapeOnly(part.weights));
+        build(probe, parts.map((p) => shapeOnly(p.weights)));
         if (isCached(probe, options)) graph = probe;
       }
       if (!graph) {
         graph = new Graph();
-        build(graph, part.weights);
+        build(graph, parts.map((p) => p.weights));
       }
       session = EngineSession.create(graph, options);
       this.sessions.set(key, session);

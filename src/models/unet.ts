@@ -36,6 +36,11 @@ export interface UNetBuildOptions extends BuildContextOptions, ModelWeightsOptio
   readonly logitBiasShape?: readonly number[];
   /** Names the weights' source in the config check's messages. @default weights.path */
   readonly configPath?: string;
+  /**
+   * A value of this graph to use as encoder_hidden_states [B, Tk, cross_attention_dim] instead of a graph input
+   * (textual inversion feeds the text encoder's output straight in, so one graph holds both). @default an input
+   */
+  readonly encoderHiddenStates?: Value;
 }
 
 /** The values of a built UNet, for callers that add losses and gradients. */
@@ -70,7 +75,8 @@ export function buildUNet(g: Graph, config: UNetBuildConfig, weights: WeightSour
   const b = options.batch;
   const sample = g.input(UNET_INPUTS.sample, 'float32', [b, config.in_channels, options.heightLatPx, options.widthLatPx]);
   const timestep = g.input(UNET_INPUTS.timestep, 'float32', [b]);
-  const context = g.input(UNET_INPUTS.encoderHiddenStates, 'float32', [b, tk, levels.crossAttentionDim[0]!]);
+  const context = options.encoderHiddenStates ?? g.input(UNET_INPUTS.encoderHiddenStates, 'float32', [b, tk, levels.crossAttentionDim[0]!]);
+  checkContext(context, [b, tk, levels.crossAttentionDim[0]!]);
   const logitBias = options.logitBiasShape ? g.input(LOGIT_BIAS_INPUT, 'float32', options.logitBiasShape) : undefined;
   const collage = options.collageBias ? createCollageBiasInputs(g, checkConditional(options.collageBias.conditional, b), tk) : undefined;
   const bias: CrossAttentionBias = { ...(logitBias ? { logitBias } : {}), ...(collage ? { collage } : {}) };
@@ -100,6 +106,12 @@ function checkSize(options: UNetBuildOptions, levelCount: number): void {
       const lo = Math.max(factor, Math.floor(size / factor) * factor);
       throw new InputError({ what: `${key} ${size} is not a positive multiple of ${factor} (the UNet halves it ${levelCount - 1} times)`, where: `UNet options → ${key}`, fix: `use ${lo} or ${lo + factor}` });
     }
+  }
+}
+
+function checkContext(context: Value, expected: readonly number[]): void {
+  if (context.shape.join('x') !== expected.join('x') || context.dtype !== 'float32') {
+    throw new InputError({ what: `encoderHiddenStates is ${context.dtype}[${context.shape.join(', ')}], expected float32[${expected.join(', ')}]`, where: 'UNet options → encoderHiddenStates', fix: 'pass text embeddings of shape [batch, textLength, cross_attention_dim]' });
   }
 }
 
