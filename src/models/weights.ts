@@ -2,8 +2,8 @@
 // state-dict name and checked against the shape the config implies; after the build, every missing, wrong-shaped and
 // unused weight is reported at once.
 import type { Graph, Value } from '../engine/index.ts';
-import { ModelError, type Problem } from '../errors.ts';
-import { formatShape, type Tensor } from '../tensor.ts';
+import { BugError, ModelError, type Problem } from '../errors.ts';
+import { formatShape, numel, type Tensor } from '../tensor.ts';
 
 /**
  * Anything weights can be read from by name: a safetensors file or sharded set (io's `TensorSource` fits as is),
@@ -24,6 +24,11 @@ export interface ModelWeightsOptions {
   readonly trainable?: boolean | ((name: string) => boolean);
   /** Names in the source that this model does not use on purpose (e.g. buffers); not reported as unused. */
   readonly ignore?: (name: string) => boolean;
+  /**
+   * Makes the weights the source lacks instead of reporting them missing (training from scratch, random-weight
+   * benchmarks). It may return a view into shared memory: the engine only reads weights. @default report them
+   */
+  readonly initialize?: (name: string, shape: readonly number[]) => Float32Array;
 }
 
 /** Looks weights up by full name for one model build and collects every problem until `finish()`. */
@@ -47,6 +52,9 @@ export class ModelWeights {
     this.used.add(full);
     const expected = formatShape(shape);
     if (!this.source.has(full)) {
+      const made = this.options.initialize?.(full, shape);
+      if (made && made.length !== numel(shape)) throw new BugError(`initialize gave ${made.length} values for ${full} ${expected}`);
+      if (made) return g.param(name, { dtype: 'float32', shape: [...shape], data: made }, { trainable: this.isTrainable(full) });
       this.problems.push({ what: `missing weight "${full}" (expected shape ${expected})`, where: this.source.path, fix: 'use weights saved for this model config (diffusers names)' });
       return g.param(name, placeholder(shape));
     }
