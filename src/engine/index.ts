@@ -19,7 +19,7 @@
  */
 export { Graph, type Value, type Node, type ParamOptions, type Conv2dOptions, type AttentionOptions, type ApplyOptions } from './graph.ts';
 export { grad, gradName } from './autodiff.ts';
-export { EngineSession, isCached, type SessionOptions, type SessionTimings } from './runtime.ts';
+export { EngineSession, isCached, writeToCache, type SessionOptions, type SessionTimings } from './runtime.ts';
 export { emitModel, decodeModel, OPSET } from './onnx.ts';
 export { defaultCacheDir } from './cache.ts';
 export { OPS, noGradient, type OpType, type OpAttrs } from './ops/index.ts';

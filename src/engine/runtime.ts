@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { InputError, ModelError } from '../errors.ts';
 import { formatShape, numel, type DType, type Tensor } from '../tensor.ts';
@@ -99,6 +99,26 @@ export function isCached(graph: Graph, options: SessionOptions = {}): boolean {
   return !external || existsSync(join(path, '..', `weights-${wid}.bin`));
 }
 
+/**
+ * Writes the ONNX of `graph` (and its external weights file) into the cache unless it is there, without opening ORT,
+ * so a caller can drop the graph's weights before `create` loads the file: one copy of the weights in memory, not two.
+ * @returns whether anything was written
+ * @throws ModelError when options.cacheDir is false
+ */
+export function writeToCache(graph: Graph, options: SessionOptions = {}): boolean {
+  const { weights, external, wid, path } = cacheKey(graph, options);
+  if (path === undefined) throw new ModelError({ what: 'writeToCache needs a cache folder', where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
+  if (existsSync(path)) return false;
+  const paramsAsInputs = options.paramsAsInputs ?? false;
+  const fused = options.fused ?? !graph.differentiated;
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const layout = external ? layoutExternal(weights, `weights-${wid}.bin`) : undefined;
+  if (layout) writeExternalOnce(dir, weights, layout);
+  writeAtomic(path, emitModel(graph, layout ? { paramsAsInputs, fused, external: layout } : { paramsAsInputs, fused }));
+  return true;
+}
+
 /** A runnable IR graph. Trainable params are fed from their current values unless a run overrides them. */
 export class EngineSession {
   private readonly params = new Map<string, Tensor>();
@@ -115,7 +135,7 @@ export class EngineSession {
     const paramsAsInputs = options.paramsAsInputs ?? false;
     const fused = options.fused ?? !graph.differentiated;
     const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || paramsAsInputs)));
-    const { weights, totalBytes, external, wid, path } = cacheKey(graph, options);
+    const { totalBytes, external, path } = cacheKey(graph, options);
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
     let source: string | Uint8Array;
     let cacheHit = false;
@@ -134,12 +154,7 @@ export class EngineSession {
       } else if (!external && !(options.optimization === 'disabled')) {
         cacheUse = { saveOptimized: `${optimized}.${process.pid}.tmp` };
       }
-      if (!cacheHit) {
-        mkdirSync(cacheDir, { recursive: true });
-        const layout = external ? layoutExternal(weights, `weights-${wid}.bin`) : undefined;
-        if (layout) writeExternalOnce(cacheDir, weights, layout);
-        writeAtomic(path, emitModel(graph, layout ? { paramsAsInputs, fused, external: layout } : { paramsAsInputs, fused }));
-      }
+      if (!cacheHit) writeToCache(graph, options);
     }
     const t1 = performance.now();
     let session: ort.InferenceSession;
