@@ -5,6 +5,8 @@ export { float16ToFloat32, bfloat16ToFloat32, float32ToFloat16, halfBitsToFloatB
 export { openSafetensors, readSafetensors, writeSafetensors, encodeSafetensors, parseSafetensorsHeader, SAFETENSORS_DTYPES } from './safetensors.ts';
 export type { SafetensorsDType, SafetensorsInfo, StoredTensor, BFloat16Tensor, TensorSource } from './safetensors.ts';
 export { openSafetensorsIndex } from './safetensors-index.ts';
+export { readEmbeddingFile, writeEmbeddingFile, EMBEDDING_FILE_FORMS, EMBEDDING_KEY } from './embedding-file.ts';
+export type { EmbeddingFile, EmbeddingFileForm } from './embedding-file.ts';
 export { openStableDiffusionFolder, openComponent, findWeights, SD_FOLDER_HINT } from './diffusers.ts';
 export type { StableDiffusionFolder, ModelComponent, UNetComponent, VaeComponent, TextEncoderComponent, SchedulerFolder, OpenModelOptions } from './diffusers.ts';
 export { resolveModelConfig, MODEL_CLASSES } from './diffusers-config.ts';
