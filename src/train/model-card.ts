@@ -1,0 +1,99 @@
+// The model card of the embedded model (models/embedded/README.md): data, recipe, sizes, seed, wall time, measured
+// quality and the loss-log summary, written by the recipe itself so it always matches the shipped weights.
+import { existsSync, readFileSync } from 'node:fs';
+import type { LogLine, TrainOptions } from './trainer.ts';
+
+/** What the recipe reports about one run. */
+export interface RecipeSummary {
+  readonly seed: number;
+  readonly runDir: string;
+  readonly outDir: string;
+  readonly folderBytes: number;
+  readonly tokenizerSize: number;
+  readonly latentScenes: number;
+  readonly vae: {
+    readonly config: Readonly<Record<string, unknown>>;
+    readonly params: number;
+    readonly steps: number;
+    readonly minutes: number;
+    readonly logPath: string;
+    readonly psnrDb: number;
+    readonly latentStd: number;
+    readonly scalingFactor: number;
+  };
+  readonly unet: {
+    readonly config: Readonly<Record<string, unknown>>;
+    readonly text: Readonly<Record<string, unknown>>;
+    readonly params: number;
+    readonly steps: number;
+    readonly minutes: number;
+    readonly logPath: string;
+  };
+  readonly trainOptions: { readonly vae: TrainOptions; readonly unet: TrainOptions };
+}
+
+/** Reads a stage's log.jsonl (empty when absent). */
+export function readLog(path: string): LogLine[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as LogLine);
+}
+
+/** Markdown rows of a log: about 8 lines spread over the run, with loss and step time. */
+export function logTable(lines: readonly LogLine[]): string {
+  if (lines.length === 0) return '(no log lines)\n';
+  const picks = new Set<number>();
+  for (let i = 0; i < 8; i++) picks.add(Math.round((i * (lines.length - 1)) / 7));
+  const extra = Object.keys(lines[0]!).filter((k) => !['step', 'loss', 'lr', 'gradNorm', 'msPerStep', 'minutes'].includes(k));
+  const head = `| step | loss | ${extra.map((k) => `${k} | `).join('')}lr | grad norm | ms/step | minutes |\n|---:|---:|${extra.map(() => '---:|').join('')}---:|---:|---:|---:|\n`;
+  return head + [...picks].map((i) => lines[i]!).map((l) => `| ${l.step} | ${l.loss.toFixed(4)} | ${extra.map((k) => `${(l[k] ?? NaN).toFixed(4)} | `).join('')}${l.lr.toExponential(2)} | ${l.gradNorm.toFixed(3)} | ${l.msPerStep.toFixed(0)} | ${l.minutes.toFixed(1)} |`).join('\n') + '\n';
+}
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const millions = (n: number): string => `${(n / 1e6).toFixed(2)} M`;
+
+/** The model card's markdown. */
+export function modelCard(s: RecipeSummary): string {
+  const vaeLog = readLog(s.vae.logPath);
+  const unetLog = readLog(s.unet.logPath);
+  return `# collage-diffusion embedded model
+
+A small Stable-Diffusion-architecture model trained from scratch by this repository's own code (\`npm run train:embedded\`,
+src/train/) on the procedural **Shapes World** (src/world/, design: world.md): outdoor scenes of balls, cubes, cones,
+cylinders and pyramids in ten colours and four patterns on grass, sand, snow or water by day, at sunset or at night.
+It exists so that \`collage-diffusion\` runs on a fresh machine with no download and no GPU. It knows nothing else:
+real photographs need real Stable Diffusion weights (\`--model <folder>\`).
+
+## Files
+A diffusers folder (\`model_index.json\`, \`unet/\`, \`vae/\`, \`text_encoder/\`, \`tokenizer/\`, \`scheduler/\`), float16
+safetensors, ${mb(s.folderBytes)} in all. Our loader opens it exactly like a Stable Diffusion 1.x folder.
+
+| part | architecture | parameters |
+|---|---|---:|
+| vae | AutoencoderKL, block_out_channels ${JSON.stringify(s.vae.config['block_out_channels'])}, ${String(s.vae.config['layers_per_block'])} resnet/block, 8× downsampling, 4 latent channels (128² ↔ 16²), scaling_factor ${String(s.vae.config['scaling_factor'])} (measured: 1 / latent std) | ${millions(s.vae.params)} |
+| text_encoder + unet | CLIPTextModel hidden ${String(s.unet.text['hidden_size'])}, ${String(s.unet.text['num_hidden_layers'])} layers, ${String(s.unet.text['num_attention_heads'])} heads, 77 positions; UNet2DConditionModel block_out_channels ${JSON.stringify(s.unet.config['block_out_channels'])}, cross-attention at every resolution, ${String(s.unet.config['attention_head_dim'])} heads, cross_attention_dim ${String(s.unet.config['cross_attention_dim'])} | ${millions(s.unet.params)} |
+| tokenizer | CLIP-format byte-level BPE learned from ${'the world\u2019s'} captions (byte fallback: any text tokenizes) | ${s.tokenizerSize} tokens |
+| scheduler | DDIM config; SD's scaled-linear β 0.00085 → 0.012, 1000 steps, epsilon prediction | |
+
+## Recipe (seed ${s.seed})
+1. Tokenizer: BPE merges learned from the captions of training scenes.
+2. VAE: ${s.vae.steps} AdamW steps (${JSON.stringify(s.trainOptions.vae)}), batches of 16 random 64² crops (and flips) of 128² renders,
+   loss L1 + L2 + ${'1e-5'}·KL (per-element mean). Wall time ${s.vae.minutes.toFixed(1)} min.
+3. Measurement on 100 held-out renders (evaluation seed stream): **PSNR ${s.vae.psnrDb.toFixed(2)} dB**; latent std ${s.vae.latentStd.toFixed(4)} → scaling_factor ${s.vae.scalingFactor.toFixed(5)}.
+4. Latents of ${s.latentScenes} training scenes encoded once (mean × scaling_factor); each pass re-draws caption dropout and flips.
+5. Text encoder + UNet jointly: ${s.unet.steps} AdamW steps (${JSON.stringify(s.trainOptions.unet)}), batch 16, epsilon MSE at uniform t ∈ [0, 1000),
+   captions with word dropout and 10% empty. Warm-up then cosine decay, grad-norm clip 1, EMA 0.999 (shipped). Wall time ${s.unet.minutes.toFixed(1)} min.
+
+All training ran on the project's engine (our IR, our autodiff, onnxruntime-node CPU) on a 2-core machine.
+
+## Loss logs
+VAE (\`loss\` = reconstruction + KL term):
+
+${logTable(vaeLog)}
+Text encoder + UNet (noise-prediction MSE):
+
+${logTable(unetLog)}
+## Limits
+Only the Shapes World: 128×128 images, its objects, colours, patterns, grounds and times of day. Small and briefly
+trained: expect soft shapes and patterns. Words outside the world tokenize (byte fallback) but mean nothing to it.
+`;
+}
