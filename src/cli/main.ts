@@ -7,6 +7,7 @@ import { registerWorldCommand } from './world.ts';
 import { registerComposeCommand } from './compose.ts';
 import { registerImportCommand } from './import.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerGenerateCommand } from './generate.ts';
 
 /** Exit codes: 0 ok, 1 user error (bad input, model, collage), 2 usage error, 3 internal error, 130 cancelled. */
 export const EXIT_CODES = { ok: 0, userError: 1, usage: 2, internal: 3, cancelled: 130 } as const;
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .description('Layered, controllable image generation (Collage Diffusion) on Stable Diffusion models')
     .version('0.1.0')
     .exitOverride();
+  registerGenerateCommand(program);
   registerWorldCommand(program);
   registerEvalCommand(program);
   registerComposeCommand(program);

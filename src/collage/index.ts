@@ -19,3 +19,4 @@ export * from './import-ora.ts';
 export * from './import-demo.ts';
 export * from './import-file.ts';
 export * from './compose.ts';
+export * from './serialize.ts';

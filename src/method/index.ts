@@ -5,3 +5,4 @@ export { BIAS_SCHEDULES, attentionBiasFeed, biasScale, type AttentionBiasFeed, t
 export { NoiseControl, heldFraction } from './noise-control.ts';
 export { imageToTensor, tensorToImages } from './image-tensor.ts';
 export { regenerationPlan } from './regenerate.ts';
+export { PARAMETERS_KEY, COLLAGE_KEY, parametersText, resultPngText } from './record.ts';
