@@ -26,13 +26,17 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Graph {
   const dependent = dependsOn(graph.nodes, wrt);
   const onPath = ancestorsOf(graph.nodes, loss);
   const grads = new Map<number, Value>();
+  const recomputed = new Map<Node, Node>();
   grads.set(loss.id, g.withNodePrefix(`${loss.name}/grad`, () => g.expand(g.scalar(1, loss.dtype), loss.shape)));
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
     if (!onPath.has(node) || !node.outputs.some((o) => dependent.has(o.id))) continue;
     const dOutputs = node.outputs.map((o) => grads.get(o.id));
     if (dOutputs.every((d) => d === undefined)) continue;
-    const dInputs = g.withNodePrefix(`${node.name}/grad`, () => ruleOf(node)(g, node, dOutputs));
+    const segment = graph.checkpointed.get(node);
+    if (segment !== undefined && !recomputed.has(node)) recompute(g, graph, segment, dOutputs.find((d) => d !== undefined)!, recomputed);
+    const forward = recomputed.get(node) ?? node;
+    const dInputs = g.withNodePrefix(`${node.name}/grad`, () => ruleOf(node)(g, forward, dOutputs));
     if (dInputs.length !== node.inputs.length) throw new BugError(`${node.op} gradient rule returned ${dInputs.length} gradients for ${node.inputs.length} inputs (node ${node.name})`);
     node.inputs.forEach((input, k) => {
       const d = dInputs[k];
@@ -49,6 +53,32 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[]): Graph {
     g.output(gradName(w), d);
   }
   return g;
+}
+
+/**
+ * Replays a checkpointed segment in the backward pass. Its inputs get `+ 0·trigger`, a scalar of the incoming
+ * gradient: that makes the copies depend on the backward pass (so ORT runs them late and frees the forward
+ * activations early) and keeps ORT's common-subexpression pass from merging them back into the forward.
+ */
+function recompute(g: Graph, graph: Graph, segment: number, trigger: Value, recomputed: Map<Node, Node>): void {
+  const nodes = graph.nodes.filter((n) => graph.checkpointed.get(n) === segment);
+  const produced = new Set(nodes.flatMap((n) => n.outputs.map((o) => o.id)));
+  const remap = new Map<number, Value>();
+  g.withNodePrefix(`checkpoint_${segment}/recompute`, () => {
+    const zero = g.mul(g.reshape(g.slice(g.reshape(trigger, [-1]), [0], [0], [1]), []), 0);
+    for (const n of nodes) {
+      for (const v of n.inputs) {
+        if (produced.has(v.id) || remap.has(v.id) || v.kind === 'param' || v.kind === 'constant') continue;
+        if (v.dtype === 'float32' || v.dtype === 'float64') remap.set(v.id, g.add(v, g.cast(zero, v.dtype)));
+      }
+    }
+  });
+  for (const n of nodes) {
+    const inputs = n.inputs.map((v) => remap.get(v.id) ?? v);
+    const outputs = g.apply(n.op, inputs, n.attrs, { nodeName: `${n.name}/recompute` });
+    n.outputs.forEach((o, i) => remap.set(o.id, outputs[i]!));
+    recomputed.set(n, { ...n, inputs, outputs });
+  }
 }
 
 function ruleOf(node: Node): GradRule<Node['op']> {

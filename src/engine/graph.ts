@@ -69,6 +69,9 @@ export class Graph {
   private nextId = 0;
   /** Set by autodiff: the graph holds a backward pass (emission then keeps attention unfused, see ops/attention.ts). */
   differentiated = false;
+  /** Nodes built inside g.checkpoint(), by segment id: autodiff recomputes them in the backward pass. */
+  readonly checkpointed = new Map<Node, number>();
+  private segments = 0;
   /** A node-name prefix override while autodiff emits a backward rule. */
   private nodePrefix: string | undefined;
 
@@ -178,6 +181,18 @@ export class Graph {
     return out;
   }
 
+  /**
+   * Gradient checkpointing: the activations inside `build` are not kept for the backward pass but recomputed there
+   * (autodiff.ts), trading one more forward of the block for its activation memory.
+   */
+  checkpoint<T>(build: () => T): T {
+    const start = this.nodes.length;
+    const result = build();
+    const id = ++this.segments;
+    for (const n of this.nodes.slice(start)) this.checkpointed.set(n, id);
+    return result;
+  }
+
   /** Runs `build` with every new node named `<prefix>/<hint>` (autodiff: `<forward name>/grad`). */
   withNodePrefix<T>(prefix: string, build: () => T): T {
     const saved = this.nodePrefix;
@@ -199,6 +214,8 @@ export class Graph {
     for (const [k, v] of this.scalars) g.scalars.set(k, v);
     g.nextId = this.nextId;
     g.differentiated = this.differentiated;
+    for (const [n, id] of this.checkpointed) g.checkpointed.set(n, id);
+    g.segments = this.segments;
     return g;
   }
 
