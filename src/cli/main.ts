@@ -8,6 +8,7 @@ import { registerComposeCommand } from './compose.ts';
 import { registerImportCommand } from './import.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerGenerateCommand } from './generate.ts';
+import { registerTrainCommand } from './train.ts';
 
 /** Exit codes: 0 ok, 1 user error (bad input, model, collage), 2 usage error, 3 internal error, 130 cancelled. */
 export const EXIT_CODES = { ok: 0, userError: 1, usage: 2, internal: 3, cancelled: 130 } as const;
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerComposeCommand(program);
   registerImportCommand(program);
   registerServeCommand(program);
+  registerTrainCommand(program);
   return program;
 }
 
