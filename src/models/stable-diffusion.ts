@@ -3,10 +3,10 @@
 // or loaded from the engine's disk cache), behind encodeText / unet / vaeEncode / vaeDecode.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineSession, Graph, isCached } from '../engine/index.ts';
-import { ModelError, type Problem } from '../errors.ts';
+import { EngineSession, Graph, isCached, writeToCache, type SessionOptions } from '../engine/index.ts';
+import { BugError, ModelError, type Problem } from '../errors.ts';
 import { openStableDiffusionFolder, type AutoencoderKLConfig, type CLIPTextConfig, type UNet2DConditionConfig } from '../io/index.ts';
-import { float32, type Tensor } from '../tensor.ts';
+import { float32, numel, type Tensor } from '../tensor.ts';
 import { ClipTokenizer } from '../text/index.ts';
 import { COLLAGE_SCALE_INPUT, collageCoefficientsInputName, LOGIT_BIAS_INPUT } from './attention.ts';
 import { openCheckpoint, type CheckpointConfigs } from './checkpoint.ts';
@@ -272,8 +272,9 @@ export class StableDiffusion {
   }
 
   /**
-   * The session of one graph variant, made on first use and then reused. With a cache folder the graph is first built
-   * over shape-only weights: on a cache hit no weight is read at all (no JS copy of a 3.4 GB UNet next to ORT's).
+   * The session of one graph variant, made on first use and then reused. With a cache folder the graph ORT opens is
+   * built over shape-only weights: on a cache hit no weight is read at all, and on a miss the graph with the weights
+   * is written to the cache and dropped first (no JS copy of a 3.4 GB UNet next to ORT's).
    */
   private session(key: string, part: ModelPart<unknown>, build: (g: Graph, weights: WeightSource) => void): Promise<EngineSession> {
     return this.graphSession(key, [part], (g, [weights]) => build(g, weights!));
@@ -291,15 +292,17 @@ export class StableDiffusion {
     if (!session) {
       const { cacheDir, threads } = this.options;
       const options = { weightsIdentity: parts.map((p) => p.identity).join('+'), ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) };
-      let graph: Graph | undefined;
-      if (cacheDir !== false) {
-        const probe = new Graph();
-        build(probe, parts.map((p) => shapeOnly(p.weights)));
-        if (isCached(probe, options)) graph = probe;
-      }
-      if (!graph) {
+      const real = parts.map((p) => p.weights);
+      let graph = new Graph();
+      build(graph, cacheDir === false ? real : real.map(shapeOnly));
+      if (cacheDir !== false && feedsShapeOnlyParams(graph)) {
+        // Trainable weights are fed from their values at run time: this graph needs them read.
         graph = new Graph();
-        build(graph, parts.map((p) => p.weights));
+        build(graph, real);
+      } else if (cacheDir !== false && !isCached(graph, options)) {
+        // On a miss the real graph only writes the cache and is dropped before ORT loads: one weight copy at a time.
+        writeRealGraph(build, real, options);
+        if (!isCached(graph, options)) throw new BugError(`graph "${key}" over shape-only weights has another cache key than over its weights`);
       }
       session = EngineSession.create(graph, options);
       this.sessions.set(key, session);
@@ -307,6 +310,17 @@ export class StableDiffusion {
     }
     return session;
   }
+}
+
+function writeRealGraph(build: (g: Graph, weights: readonly WeightSource[]) => void, weights: readonly WeightSource[], options: SessionOptions): void {
+  const real = new Graph();
+  build(real, weights);
+  writeToCache(real, options);
+}
+
+/** Whether a trainable param of `graph` holds no data (built over shapeOnly weights). */
+function feedsShapeOnlyParams(graph: Graph): boolean {
+  return graph.values.some((v) => v.kind === 'param' && v.trainable === true && v.data !== undefined && v.data.data.length !== numel(v.shape));
 }
 
 /** The same names and shapes, no data: enough to build a graph and find its cached model. */
