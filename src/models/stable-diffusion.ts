@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineSession, Graph, isCached, writeToCache, type SessionOptions } from '../engine/index.ts';
-import { BugError, ModelError, type Problem } from '../errors.ts';
+import { ModelError, type Problem } from '../errors.ts';
 import { openStableDiffusionFolder, type AutoencoderKLConfig, type CLIPTextConfig, type UNet2DConditionConfig } from '../io/index.ts';
 import { float32, numel, type Tensor } from '../tensor.ts';
 import { ClipTokenizer } from '../text/index.ts';
@@ -301,8 +301,9 @@ export class StableDiffusion {
         build(graph, real);
       } else if (cacheDir !== false && !isCached(graph, options)) {
         // On a miss the real graph only writes the cache and is dropped before ORT loads: one weight copy at a time.
-        writeRealGraph(build, real, options);
-        if (!isCached(graph, options)) throw new BugError(`graph "${key}" over shape-only weights has another cache key than over its weights`);
+        const written = writeRealGraph(build, real, options);
+        // A graph whose constants depend on weight values keys differently without them: open the written one.
+        if (!isCached(graph, options)) graph = written;
       }
       session = EngineSession.create(graph, options);
       this.sessions.set(key, session);
@@ -312,10 +313,11 @@ export class StableDiffusion {
   }
 }
 
-function writeRealGraph(build: (g: Graph, weights: readonly WeightSource[]) => void, weights: readonly WeightSource[], options: SessionOptions): void {
+function writeRealGraph(build: (g: Graph, weights: readonly WeightSource[]) => void, weights: readonly WeightSource[], options: SessionOptions): Graph {
   const real = new Graph();
   build(real, weights);
   writeToCache(real, options);
+  return real;
 }
 
 /** Whether a trainable param of `graph` holds no data (built over shapeOnly weights). */
