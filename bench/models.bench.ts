@@ -27,7 +27,7 @@ const SD21: UNetBuildConfig = { ...SD15, attention_head_dim: [5, 10, 20, 20], cr
 
 const EMPTY: WeightSource = { path: 'random weights', names: () => [], has: () => false, info: () => ({ shape: [] }), readFloat32: () => new Float32Array(0) };
 /** Largest SD weight: an up-block conv1 over 2560 concatenated channels, 1280 × 2560 × 3 × 3. */
-const POOL_SIZE = 1280 * 2560 * 9;
+const POOL_SIZE = 1280 * 2560 * 9 + 2 ** 20;
 
 /** Uniform values of std 0.02 (the usual init scale; keeps activations finite and away from denormals). */
 function randomPool(size: number): Float32Array {
@@ -62,7 +62,7 @@ function build(config: UNetBuildConfig, sizeLatPx: number, pool: Float32Array, c
   let next = 0;
   const initialize = (_name: string, shape: readonly number[]): Float32Array => {
     const n = numel(shape);
-    next = (next + 7919 * 1024) % (pool.length - n);
+    next = (next + 7919 * 1024) % (pool.length - n + 1);
     return pool.subarray(next, next + n);
   };
   const unet = buildUNet(g, config, EMPTY, { batch: 2, heightLatPx: sizeLatPx, widthLatPx: sizeLatPx, initialize, ...(collage ? { collageBias: { conditional: [false, true] } } : {}) });
@@ -106,12 +106,12 @@ async function unetRows(label: string, config: UNetBuildConfig, sizeLatPx: numbe
   const again = build(config, sizeLatPx, pool, false);
   const session = await EngineSession.create(again.g, { cacheDir, weightsIdentity });
   const input = feeds(again.unet, pool, false);
-  const stepMs = await timeMs(() => session.run(input, [UNET_OUTPUT]), 3, 1);
+  const stepMs = await timeMs(() => session.run(input, [UNET_OUTPUT]), 5, 1);
   await session.release();
   const biased = build(config, sizeLatPx, pool, true);
   const biasSession = await EngineSession.create(biased.g, { cacheDir, weightsIdentity });
   const biasInput = feeds(biased.unet, pool, true);
-  const biasMs = await timeMs(() => biasSession.run(biasInput, [UNET_OUTPUT]), 3, 1);
+  const biasMs = await timeMs(() => biasSession.run(biasInput, [UNET_OUTPUT]), 5, 1);
   await biasSession.release();
   const gflops = flops / (stepMs / 1000) / 1e9;
   const name = `${label} UNet ${sizeLatPx}×${sizeLatPx}, batch 2`;
