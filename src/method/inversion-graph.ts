@@ -1,0 +1,90 @@
+// The one engine graph of textual inversion (method.md §5): text encoder in inputs_embeds mode → UNet (no collage
+// bias) → masked denoising loss mean((ε̂ − target)² · M), differentiated by the engine's autodiff with respect to the
+// token embeddings only (no weight gradients). The learned vector a enters as embeds = fixed + Σ onehot(pos) ⊗ a, so
+// dL/da = Σ over the learned token's positions of dL/d inputs_embeds: a sum done in JS (`learnedGradient`).
+import { grad, gradName, type EngineSession, type Graph, type Value } from '../engine/index.ts';
+import { buildClipTextModel, buildUNet, type StableDiffusion } from '../models/index.ts';
+import { float32, type Tensor } from '../tensor.ts';
+
+/** Graph input names. */
+export const INVERSION_INPUTS = { embeds: 'inputs_embeds', sample: 'sample', timestep: 'timestep', target: 'target', mask: 'loss_mask' } as const;
+
+/** One batch of the inversion loss, all as fed. */
+export interface InversionFeeds {
+  /** [B, 77, D] token embeddings with the learned vector spliced in. */
+  readonly embeds: Tensor<'float32'>;
+  /** [B, C, hLat, wLat] noised latents x_t = √ᾱ_t·x0 + √(1 − ᾱ_t)·ε. */
+  readonly sample: Tensor<'float32'>;
+  /** [B] training timesteps t in [0, 1000). */
+  readonly timesteps: readonly number[];
+  /** [B, C, hLat, wLat] ε (or v for v-prediction models). */
+  readonly target: Tensor<'float32'>;
+  /** [1, 1, hLat, wLat] loss mask M in [0, 1]. */
+  readonly mask: Tensor<'float32'>;
+}
+
+export interface InversionLoss {
+  readonly loss: number;
+  /** [B, 77, D] dL/d inputs_embeds. */
+  readonly gradEmbeds: Float32Array;
+}
+
+/** Builds the loss graph into `g`; returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`). */
+export function buildInversionGraph(g: Graph, model: StableDiffusion, weights: { text: Parameters<typeof buildClipTextModel>[2]; unet: Parameters<typeof buildUNet>[2] }, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }): Graph {
+  const { batch, heightLatPx, widthLatPx, tokens } = shape;
+  const text = buildClipTextModel(g, model.textEncoderConfig, weights.text, { batch, tokens, input: 'inputs_embeds' });
+  const unet = buildUNet(g, model.unetConfig, weights.unet, { batch, heightLatPx, widthLatPx, textLength: tokens, encoderHiddenStates: text.lastHiddenState, configPath: model.path });
+  const target = g.input(INVERSION_INPUTS.target, 'float32', unet.noisePred.shape);
+  const mask = g.input(INVERSION_INPUTS.mask, 'float32', [1, 1, heightLatPx, widthLatPx]);
+  const diff = g.sub(unet.noisePred, target);
+  const loss: Value = g.reduceMean(g.mul(g.mul(diff, diff), mask), [0, 1, 2, 3]);
+  return grad(g, loss, [text.input]);
+}
+
+/** The inversion graph's session for one batch size and latent size (built once per model, cached on disk). */
+export async function inversionSession(model: StableDiffusion, batch: number, heightLatPx: number, widthLatPx: number, tokens = 77): Promise<EngineSession> {
+  return model.graphSession(`inversion|${batch}|${heightLatPx}x${widthLatPx}|${tokens}`, [model.textEncoderPart, model.unetPart], (g, [text, unet]) => {
+    // graphSession emits the graph it hands over; grad returns a copy, so its backward part is moved back into g.
+    adoptInto(g, buildInversionGraph(g, model, { text: text!, unet: unet! }, { batch, heightLatPx, widthLatPx, tokens }));
+  });
+}
+
+/** Runs the loss and its gradient w.r.t. the token embeddings. */
+export async function runInversionLoss(session: EngineSession, feeds: InversionFeeds): Promise<InversionLoss> {
+  const out = await session.run(
+    {
+      [INVERSION_INPUTS.embeds]: feeds.embeds,
+      [INVERSION_INPUTS.sample]: feeds.sample,
+      [INVERSION_INPUTS.timestep]: float32([feeds.timesteps.length], feeds.timesteps),
+      [INVERSION_INPUTS.target]: feeds.target,
+      [INVERSION_INPUTS.mask]: feeds.mask,
+    },
+    ['loss', gradName(INVERSION_INPUTS.embeds)],
+  );
+  return { loss: out['loss']!.data[0] as number, gradEmbeds: out[gradName(INVERSION_INPUTS.embeds)]!.data as Float32Array };
+}
+
+/**
+ * dL/da: the embedding gradient summed over every position holding the learned token.
+ * @param gradEmbeds [B, T, D] @param positions per batch item, the token positions of the learned token @returns [D]
+ */
+export function learnedGradient(gradEmbeds: Float32Array, positions: readonly (readonly number[])[], tokens: number, width: number): Float32Array {
+  const out = new Float32Array(width);
+  positions.forEach((list, b) => {
+    for (const t of list) {
+      const at = (b * tokens + t) * width;
+      for (let d = 0; d < width; d++) out[d]! += gradEmbeds[at + d]!;
+    }
+  });
+  return out;
+}
+
+/** Moves what `grad` appended to its copy (values, nodes, outputs) into the graph it was made from. */
+function adoptInto(target: Graph, copy: Graph): void {
+  const values = new Set(target.values.map((v) => v.id));
+  for (const v of copy.values) if (!values.has(v.id)) target.values.push(v);
+  const nodes = new Set(target.nodes);
+  for (const n of copy.nodes) if (!nodes.has(n)) target.nodes.push(n);
+  for (const [name, v] of copy.outputs) if (!target.outputs.has(name)) target.output(name, v);
+  target.differentiated = true;
+}
