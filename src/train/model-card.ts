@@ -20,6 +20,9 @@ export interface RecipeSummary {
     readonly psnrDb: number;
     readonly latentStd: number;
     readonly scalingFactor: number;
+    /** Loss weights of the edge and KL terms. */
+    readonly edgeWeight: number;
+    readonly klWeight: number;
   };
   readonly unet: {
     readonly config: Readonly<Record<string, unknown>>;
@@ -77,7 +80,7 @@ safetensors, ${mb(s.folderBytes)} in all. Our loader opens it exactly like a Sta
 ## Recipe (seed ${s.seed})
 1. Tokenizer: BPE merges learned from the captions of training scenes.
 2. VAE: ${s.vae.steps} AdamW steps (${JSON.stringify(s.trainOptions.vae)}), batches of 16 random 64² crops (and flips) of 128² renders,
-   loss L1 + L2 + ${'1e-5'}·KL (per-element mean). Wall time ${s.vae.minutes.toFixed(1)} min.
+   loss L1 + L2 + ${s.vae.edgeWeight}·edge (L1 of image x/y differences) + ${s.vae.klWeight}·KL (per-element mean). Wall time ${s.vae.minutes.toFixed(1)} min.
 3. Measurement on 100 held-out renders (evaluation seed stream): **PSNR ${s.vae.psnrDb.toFixed(2)} dB**; latent std ${s.vae.latentStd.toFixed(4)} → scaling_factor ${s.vae.scalingFactor.toFixed(5)}.
 4. Latents of ${s.latentScenes} training scenes encoded once (mean × scaling_factor); each pass re-draws caption dropout and flips.
 5. Text encoder + UNet jointly: ${s.unet.steps} AdamW steps (${JSON.stringify(s.trainOptions.unet)}), batch 16, epsilon MSE at uniform t ∈ [0, 1000),
