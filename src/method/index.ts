@@ -6,3 +6,7 @@ export { NoiseControl, heldFraction } from './noise-control.ts';
 export { imageToTensor, tensorToImages } from './image-tensor.ts';
 export { regenerationPlan } from './regenerate.ts';
 export { PARAMETERS_KEY, COLLAGE_KEY, parametersText, resultPngText } from './record.ts';
+export { invertLayers, invertLayer, learnedToken } from './inversion.ts';
+export { DEFAULT_INVERSION_OPTIONS, INVERSION_INITS, resolveInversionOptions, type InversionOptions, type InversionInit, type InversionSettings, type ResolvedInversionOptions } from './inversion-options.ts';
+export { encodePromptWithTokens, encodeEmbeds, embedTokens, tokenEmbeddingTable } from './prompt-embeddings.ts';
+export { defaultEmbeddingCacheDir } from './embedding-cache.ts';
