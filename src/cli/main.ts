@@ -8,6 +8,7 @@ import { registerComposeCommand } from './compose.ts';
 import { registerImportCommand } from './import.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerGenerateCommand } from './generate.ts';
+import { registerInvertCommand } from './invert.ts';
 import { registerTrainCommand } from './train.ts';
 
 /** Exit codes: 0 ok, 1 user error (bad input, model, collage), 2 usage error, 3 internal error, 130 cancelled. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride();
   registerGenerateCommand(program);
+  registerInvertCommand(program);
   registerWorldCommand(program);
   registerEvalCommand(program);
   registerComposeCommand(program);
