@@ -1,11 +1,13 @@
 // `collage-diffusion serve [--port 7860] [--host 127.0.0.1] [--out dir]`: the local generation server with the
-// built editor (src/web/dist, made by `npm run build:web`) at http://127.0.0.1:7860.
+// built editor (src/web/dist, made by `npm run build:web`) at http://127.0.0.1:7860. Models: `embedded` (default),
+// each `--model id=path`, and `preview` (no model).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
-import { createPreviewGenerator, createServer, type ServerModel } from '../server/index.ts';
+import { createPipelineGenerator, createPreviewGenerator, createServer, type ServerModel } from '../server/index.ts';
 import { parseIntegerOption } from './integer-option.ts';
+import { EMBEDDED_MODEL, EMBEDDED_MODEL_DIR, loadModel } from './model-option.ts';
 
 /** The built editor inside the package. */
 export const WEB_DIST_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -16,6 +18,7 @@ interface ServeOptions {
   out: string;
   concurrency: string;
   queue: string;
+  model: string[];
 }
 
 export function registerServeCommand(program: Command): void {
@@ -27,6 +30,7 @@ export function registerServeCommand(program: Command): void {
     .option('--out <dir>', 'folder for results (written atomically, listed in the editor)', 'collage-results')
     .option('--concurrency <n>', 'generations at once (1 on CPU)', '1')
     .option('--queue <n>', 'jobs that may wait before new ones are refused with 429', '16')
+    .option('--model <id=path>', 'offer another model: a diffusers Stable Diffusion folder or SD 1.x .safetensors (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .action(async (options: ServeOptions) => {
       const port = parseIntegerOption(options.port, '--port', 0, 65535);
       const concurrency = parseIntegerOption(options.concurrency, '--concurrency', 1, 64);
@@ -34,7 +38,7 @@ export function registerServeCommand(program: Command): void {
       if (!existsSync(WEB_DIST_DIR)) {
         throw new InputError({ what: 'the editor is not built', where: WEB_DIST_DIR, fix: 'run `npm run build:web` in the package folder' });
       }
-      const { app } = await createServer({ outDir: options.out, models: defaultModels(), queue: { concurrency, maxQueued }, webRoot: WEB_DIST_DIR });
+      const { app } = await createServer({ outDir: options.out, models: serverModels(options.model), queue: { concurrency, maxQueued }, webRoot: WEB_DIST_DIR });
       let url: string;
       try {
         url = await app.listen({ port, host: options.host });
@@ -51,7 +55,26 @@ export function registerServeCommand(program: Command): void {
     });
 }
 
-/** `embedded`: until method/ exports the generation pipeline, the composite preview generator stands in. */
-function defaultModels(): ServerModel[] {
-  return [{ id: 'embedded', description: 'embedded model (preview: composite only until the generation pipeline lands)', generate: createPreviewGenerator({ stepMs: 60 }) }];
+/**
+ * `embedded` first (the default), then each `--model id=path`, then `preview`: the composite without a model, for
+ * trying the editor where no model is at hand. Models open on their first job.
+ * @throws InputError for a --model value that is not id=path or repeats an id
+ */
+export function serverModels(specs: readonly string[]): ServerModel[] {
+  const embeddedHere = existsSync(EMBEDDED_MODEL_DIR);
+  const models: ServerModel[] = [{
+    id: EMBEDDED_MODEL,
+    description: embeddedHere ? 'the small model shipped with collage-diffusion' : 'the shipped model (not in this checkout: train it with `npm run train:embedded`)',
+    generate: createPipelineGenerator(() => loadModel(EMBEDDED_MODEL)),
+  }];
+  for (const spec of specs) {
+    const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(spec);
+    if (m === null || models.some((x) => x.id === m[1]) || m[1] === 'preview') {
+      throw new InputError({ what: `"${spec}" is not a new id=path`, where: '--model', fix: 'use e.g. --model sd15=/models/stable-diffusion-v1-5 (ids unique, not "embedded" or "preview")' });
+    }
+    const path = m[2]!;
+    models.push({ id: m[1]!, description: path, generate: createPipelineGenerator(() => loadModel(path)) });
+  }
+  models.push({ id: 'preview', description: 'no model: returns the composite (tries the editor without a model)', generate: createPreviewGenerator({ stepMs: 60 }) });
+  return models;
 }
