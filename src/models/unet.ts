@@ -41,6 +41,12 @@ export interface UNetBuildOptions extends BuildContextOptions, ModelWeightsOptio
    * (textual inversion feeds the text encoder's output straight in, so one graph holds both). @default an input
    */
   readonly encoderHiddenStates?: Value;
+  /**
+   * Recomputes every resnet and transformer block in the backward pass instead of keeping its activations
+   * (diffusers' `enable_gradient_checkpointing`; engine `g.checkpoint`): training and inversion at full size.
+   * No effect on a forward-only graph. @default false
+   */
+  readonly gradientCheckpointing?: boolean;
 }
 
 /** The values of a built UNet, for callers that add losses and gradients. */
@@ -60,6 +66,7 @@ interface UNetState {
   readonly temb: Value;
   readonly context: Value;
   readonly bias: CrossAttentionBias;
+  readonly checkpointing: boolean;
 }
 
 /**
@@ -82,7 +89,7 @@ export function buildUNet(g: Graph, config: UNetBuildConfig, weights: WeightSour
   const bias: CrossAttentionBias = { ...(logitBias ? { logitBias } : {}), ...(collage ? { collage } : {}) };
 
   const temb = timeEmbedding(ctx, timestep, config);
-  const state: UNetState = { ctx, levels, config, temb: g.silu(temb), context, bias };
+  const state: UNetState = { ctx, levels, config, temb: g.silu(temb), context, bias, checkpointing: options.gradientCheckpointing ?? false };
   let h = ctx.tap('conv_in.out', conv2d(ctx, 'conv_in', sample, levels.channels[0]!, 3));
   const skips: Value[] = [h];
   levels.down.forEach((type, i) => {
@@ -141,14 +148,20 @@ function timeEmbedding(ctx: BuildContext, timestep: Value, config: UNetBuildConf
   return g.scope('time_embedding', () => ctx.tap('out', linear(ctx, 'linear_2', g.silu(linear(ctx, 'linear_1', proj, timeDim)), timeDim)));
 }
 
+/** A block under `scope`, as one gradient-checkpointing segment when asked. */
+function segment(state: UNetState, scope: string, build: () => Value): Value {
+  const { g } = state.ctx;
+  return g.scope(scope, () => (state.checkpointing ? g.checkpoint(build) : build()));
+}
+
 function resnet(state: UNetState, index: number, x: Value, outChannels: number, scale = 1): Value {
   const { ctx, levels, config } = state;
-  return ctx.g.scope(`resnets.${index}`, () => resnetBlock(ctx, x, state.temb, { outChannels, groups: levels.groups, eps: config.norm_eps, outputScaleFactor: scale }));
+  return segment(state, `resnets.${index}`, () => resnetBlock(ctx, x, state.temb, { outChannels, groups: levels.groups, eps: config.norm_eps, outputScaleFactor: scale }));
 }
 
 function attention(state: UNetState, index: number, x: Value, level: number): Value {
   const { ctx, levels, config } = state;
-  return ctx.g.scope(`attentions.${index}`, () =>
+  return segment(state, `attentions.${index}`, () =>
     transformer2d(ctx, x, state.context, state.bias, { heads: levels.heads[level]!, groups: levels.groups, useLinearProjection: config.use_linear_projection, layers: levels.transformerLayers[level]! }),
   );
 }

@@ -20,17 +20,19 @@ function mseLoss(g: Graph, unet: UNetValues): Value {
 }
 
 const CASES = [
-  { model: 'diffusers/unet_tiny', refs: 'diffusers/refs/unet_tiny_grad.safetensors', size: 8 },
-  { model: 'diffusers/unet_sd15ish', refs: 'diffusers/refs/unet_sd15ish_grad.safetensors', size: 16 },
-  { model: 'diffusers-extra/unet_sd2ish', refs: 'diffusers-extra/refs/unet_sd2ish_grad.safetensors', size: 16 },
+  { model: 'diffusers/unet_tiny', refs: 'diffusers/refs/unet_tiny_grad.safetensors', size: 8, checkpointing: false },
+  { model: 'diffusers/unet_tiny', refs: 'diffusers/refs/unet_tiny_grad.safetensors', size: 8, checkpointing: true },
+  { model: 'diffusers/unet_sd15ish', refs: 'diffusers/refs/unet_sd15ish_grad.safetensors', size: 16, checkpointing: false },
+  { model: 'diffusers-extra/unet_sd2ish', refs: 'diffusers-extra/refs/unet_sd2ish_grad.safetensors', size: 16, checkpointing: false },
 ] as const;
 
 for (const c of CASES) {
-  test(`${c.model}: gradients w.r.t. encoder_hidden_states, sample and weights match torch autograd`, { skip: referenceSkip() }, async (t) => {
+  test(`${c.model}${c.checkpointing ? ' with gradient checkpointing' : ''}: gradients w.r.t. encoder_hidden_states, sample and weights match torch autograd`, { skip: referenceSkip() }, async (t) => {
     const ref = new ReferenceFile(c.refs);
     const { config, weights } = fixtureUNet(c.model);
     const g = new Graph();
-    const unet = buildUNet(g, config, weights, { batch: 2, heightLatPx: c.size, widthLatPx: c.size, trainable: (n) => PARAMS.includes(n) });
+    const unet = buildUNet(g, config, weights, { batch: 2, heightLatPx: c.size, widthLatPx: c.size, trainable: (n) => PARAMS.includes(n), gradientCheckpointing: c.checkpointing });
+    assert.equal(g.checkpointed.size > 0, c.checkpointing, 'checkpointed segments exist exactly when asked');
     const params = PARAMS.map((n) => g.values.find((v) => v.name === n)!);
     const loss = mseLoss(g, unet);
     const session = await EngineSession.create(grad(g, loss, [unet.encoderHiddenStates, unet.sample, ...params]), { cacheDir: false });
