@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isUserError } from '../errors.ts';
 import { registerEvalCommand } from './eval.ts';
+import { registerModelEvalMethods } from './eval-model-methods.ts';
 import { registerWorldCommand } from './world.ts';
 import { registerComposeCommand } from './compose.ts';
 import { registerImportCommand } from './import.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerGenerateCommand(program);
   registerInvertCommand(program);
   registerWorldCommand(program);
+  registerModelEvalMethods();
   registerEvalCommand(program);
   registerComposeCommand(program);
   registerImportCommand(program);

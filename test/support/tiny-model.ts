@@ -3,6 +3,7 @@
 import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captionVocabulary } from '../../src/world/index.ts';
 import { referencePath } from './reference.ts';
 
 /** The 256 byte-level characters of CLIP's bytes_to_unicode, in CLIP's order. */
@@ -19,14 +20,31 @@ function byteCharacters(): string[] {
   return chars;
 }
 
-/** vocab.json + merges.txt of a character-level CLIP tokenizer: 512 symbols + 2 specials, no merges. */
+/**
+ * vocab.json + merges.txt of a small CLIP tokenizer: the 512 byte-level symbols, merges that spell each word of the
+ * Shapes World captions (so captions stay well under 75 tokens), and the 2 specials; fits the tiny encoder's 1000 ids.
+ */
 export function writeByteTokenizer(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const chars = byteCharacters();
+  const tokens = [...chars, ...chars.map((c) => `${c}</w>`)];
+  const merges: string[] = [];
+  for (const word of captionVocabulary()) {
+    let left = word[0]!;
+    for (let i = 1; i < word.length; i++) {
+      const right = i === word.length - 1 ? `${word[i]}</w>` : word[i]!;
+      const merged = left + right;
+      if (!tokens.includes(merged)) {
+        merges.push(`${left} ${right}`);
+        tokens.push(merged);
+      }
+      left = merged;
+    }
+  }
   const vocab: Record<string, number> = {};
-  [...chars, ...chars.map((c) => `${c}</w>`), '<|startoftext|>', '<|endoftext|>'].forEach((t, i) => (vocab[t] = i));
+  [...tokens, '<|startoftext|>', '<|endoftext|>'].forEach((t, i) => (vocab[t] = i));
   writeFileSync(join(dir, 'vocab.json'), JSON.stringify(vocab));
-  writeFileSync(join(dir, 'merges.txt'), '#version: 0.2\n');
+  writeFileSync(join(dir, 'merges.txt'), `#version: 0.2\n${merges.join('\n')}\n`);
 }
 
 /** Makes the folder and returns its path: unet_tiny + vae_tiny + text_encoder_tiny + SD 1.5's scheduler config. */

@@ -1,0 +1,94 @@
+// The benchmark's model-based methods (world.md "Benchmark cases", method.md §9): text-to-image, SDEdit, and
+// Collage Diffusion with its mechanisms added one by one. They share one model per process, loaded on first use.
+// Settings (`eval --set key=value`): model (default embedded), steps (default 20), seed offset (default 0).
+import { loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
+import { InputError } from '../errors.ts';
+import { registerEvalMethod, type MethodInput, type MethodContext } from '../eval/index.ts';
+import { encodePng } from '../io/index.ts';
+import { generate, type GenerateOptions } from '../method/index.ts';
+import type { StableDiffusion } from '../models/index.ts';
+import type { RgbImage, RgbaImage as FloatRgbaImage } from '../world/index.ts';
+import { EMBEDDED_MODEL, loadModel } from './model-option.ts';
+
+/** Each method is a set of switches of `generate`. */
+const MODEL_METHODS: readonly { id: string; description: string; switches: GenerateOptions }[] = [
+  { id: 'txt2img', description: 'text-to-image of the scene text (no collage)', switches: { txt2img: true, inversion: false, attentionMask: false } },
+  { id: 'sdedit', description: 'SDEdit: the composite noised uniformly to s_max and denoised', switches: { uniformNoise: true, inversion: false, attentionMask: false } },
+  { id: 'cd-attention', description: 'Collage Diffusion, attention masking only (uniform noise, no inversion)', switches: { uniformNoise: true, inversion: false } },
+  { id: 'cd-attention-inversion', description: 'Collage Diffusion, attention masking + textual inversion (uniform noise)', switches: { uniformNoise: true } },
+  { id: 'collage-diffusion', description: 'Collage Diffusion, all three mechanisms (+ per-layer noise)', switches: {} },
+];
+
+const models = new Map<string, Promise<StableDiffusion>>();
+
+function modelFor(spec: string): Promise<StableDiffusion> {
+  let model = models.get(spec);
+  if (!model) {
+    model = loadModel(spec);
+    models.set(spec, model);
+  }
+  return model;
+}
+
+function integerSetting(settings: Readonly<Record<string, string>>, key: string, fallback: number): number {
+  const text = settings[key];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new InputError({ what: `expected a whole number ≥ 0, received "${text}"`, where: `--set ${key}`, fix: `pass e.g. --set ${key}=${fallback}` });
+  return value;
+}
+
+async function pngUri(width: number, height: number, data: Uint8Array): Promise<string> {
+  return `data:image/png;base64,${Buffer.from(await encodePng({ width, height, data })).toString('base64')}`;
+}
+
+/** Float RGB(A) in [0, 1] → 8-bit RGBA. */
+function toBytes(image: RgbImage | FloatRgbaImage, channels: 3 | 4): Uint8Array {
+  const n = image.width * image.height;
+  const out = new Uint8Array(n * 4);
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) out[p * 4 + c] = Math.round(Math.min(1, Math.max(0, image.data[p * channels + c]!)) * 255);
+    out[p * 4 + 3] = channels === 4 ? Math.round(Math.min(1, Math.max(0, image.data[p * 4 + 3]!)) * 255) : 255;
+  }
+  return out;
+}
+
+/** The case's document with its images inline, as `generate` takes it. */
+async function caseCollage(input: MethodInput) {
+  const layers = await Promise.all(input.layers.map(async (l) => ({ id: l.id, uri: await pngUri(l.image.width, l.image.height, toBytes(l.image, 4)) })));
+  const json = {
+    ...input.document,
+    background: { image: await pngUri(input.background.width, input.background.height, toBytes(input.background, 3)) },
+    layers: input.document.layers.map((l) => ({ ...l, image: layers.find((x) => x.id === l.id)!.uri })),
+  };
+  const document = parseCollageDocument(json, `benchmark case ${input.index}`);
+  return { document, images: await loadCollageImages(document) };
+}
+
+function toRgb(image: RgbaImage): RgbImage {
+  const n = image.width * image.height;
+  const data = new Float32Array(n * 3);
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) data[p * 3 + c] = image.data[p * 4 + c]! / 255;
+  return { width: image.width, height: image.height, data };
+}
+
+/** Adds the model-based methods to the benchmark's registry. */
+export function registerModelEvalMethods(): void {
+  for (const m of MODEL_METHODS) {
+    registerEvalMethod({
+      id: m.id,
+      description: m.description,
+      generate: async (input: MethodInput, context: MethodContext) => {
+        const model = await modelFor(context.settings['model'] ?? EMBEDDED_MODEL);
+        const collage = await caseCollage(input);
+        const result = await generate(collage, model, {
+          ...m.switches,
+          steps: integerSetting(context.settings, 'steps', 20),
+          seed: input.index + integerSetting(context.settings, 'seed', 0),
+          ...(context.signal ? { signal: context.signal } : {}),
+        });
+        return toRgb(result.images[0]!);
+      },
+    });
+  }
+}

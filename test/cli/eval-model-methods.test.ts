@@ -1,0 +1,18 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import { referenceSkip } from '../support/reference.ts';
+import { makeTinyModelFolder } from '../support/tiny-model.ts';
+
+test('eval runs the model-based methods on benchmark cases with a given model and reports them', { skip: referenceSkip() }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'collage-eval-'));
+  process.env['COLLAGE_CACHE_DIR'] = join(dir, 'cache');
+  const model = makeTinyModelFolder();
+  const code = await main(['eval', '--cases', '2', '--size', '64', '--methods', 'sdedit,collage-diffusion,txt2img', '--set', `model=${model}`, '--set', 'steps=2', '-o', join(dir, 'report')]);
+  assert.equal(code, 0);
+  const report = readFileSync(join(dir, 'report', 'report.md'), 'utf8');
+  for (const id of ['sdedit', 'collage-diffusion', 'txt2img']) assert.match(report, new RegExp(`\\| ${id} `));
+});
