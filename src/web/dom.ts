@@ -50,7 +50,7 @@ export function toast(message: string, options: { kind?: 'info' | 'error'; probl
   );
   const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status', onclick: () => el.remove() }, h('strong', {}, message), list.length > 0 ? h('ul', {}, ...list) : null);
   byId('toasts').append(el);
-  if (kind === 'info') setTimeout(() => el.remove(), 3500);
+  if (kind === 'info') setTimeout(() => el.remove(), 2500);
 }
 
 /** True while the user types in a field (shortcuts then leave the keys alone). */

@@ -6,22 +6,31 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { StableDiffusion } from '../../src/models/index.ts';
+import { createPipelineGenerator } from '../../src/server/index.ts';
+import { referenceSkip } from '../support/reference.ts';
+import { makeTinyModelFolder } from '../support/tiny-model.ts';
 import { buildEditor, chromiumSkip, layerPngs, startEditor, type EditorHarness } from './support.ts';
 
 const ARTIFACTS = join(tmpdir(), 'collage-editor-e2e');
 const skip = chromiumSkip();
 let webRoot = '';
+const skipPipeline = skip || referenceSkip();
 let harness: EditorHarness | undefined;
+/** The Collage Diffusion pipeline on the reference's tiny random models (the embedded model is not trained yet). */
+const tinySd = createPipelineGenerator(() => StableDiffusion.load(makeTinyModelFolder(), { cacheDir: mkdtempSync(join(tmpdir(), 'collage-cache-')) }));
 
 before(async () => {
   if (skip !== false) return;
   webRoot = await buildEditor();
-  harness = await startEditor(webRoot);
+  harness = await startEditor(webRoot, 120, skipPipeline === false ? [{ id: 'tiny-sd', description: 'tiny random Stable Diffusion', generate: tinySd }] : []);
   await mkdir(ARTIFACTS, { recursive: true });
 });
 
 after(async () => {
   await harness?.close();
+  await tinySd.release();
   if (webRoot !== '') await rm(webRoot, { recursive: true, force: true });
 });
 
@@ -91,6 +100,8 @@ test('a collage is built, generated and one layer re-generated in Chromium', { s
   const sent = (await store.readDocument(first!.jobId)) as { background: string; layers: { id: string; x: number; y: number; text: string }[] };
   assert.equal(sent.background, '#9cc3e0');
   assert.deepEqual(sent.layers.map((l) => [l.id, l.x, l.y, l.text]), [['wooden-crate', 28, 198, 'a wooden crate'], ['red-ball', 132, 132, 'a shiny red ball']]);
+  await page.getByTestId('live-preview').waitFor({ state: 'hidden' });
+  for (const toastBox of await page.locator('.toast').all()) await toastBox.click();
   await page.screenshot({ path: join(ARTIFACTS, '4-regenerated.png') });
   if (process.env['UPDATE_EDITOR_SCREENSHOT'] === '1') await copyFile(join(ARTIFACTS, '4-regenerated.png'), 'docs/editor.png');
   console.log(`# screenshots in ${ARTIFACTS}`);
@@ -113,5 +124,41 @@ test('a hidden layer stays in the sent document with "visible": false', { skip, 
   const [result] = store.list();
   const sent = (await store.readDocument(result!.jobId)) as { layers: { id: string; visible?: boolean }[] };
   assert.deepEqual(sent.layers.map((l) => [l.id, l.visible ?? true]), [['wooden-crate', true], ['red-ball', false]]);
+  await page.close();
+});
+
+test('the pipeline model generates from the browser and re-generates one layer', { skip: skipPipeline, timeout: 300_000 }, async () => {
+  const { browser, url, store } = harness!;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.getByTestId('file-input').setInputFiles(await layerPngs());
+  // The tiny models work at the format's smallest canvas; inversion is off (its loop is tested in test/method/).
+  for (const side of ['width', 'height']) {
+    await page.getByTestId(`canvas-${side}`).fill('64');
+    await page.getByTestId(`canvas-${side}`).press('Tab');
+  }
+  for (const id of ['wooden-crate', 'red-ball']) {
+    await page.getByTestId(`layer-row-${id}`).click();
+    await page.getByTestId('layer-invert').uncheck();
+  }
+  await page.locator('#model').selectOption('tiny-sd');
+  await page.locator('#steps').fill('3');
+  const before = store.list().length;
+  await page.getByTestId('generate').click();
+  await page.getByTestId('result-count').filter({ hasText: String(before + 1) }).waitFor({ timeout: 240_000 });
+  const [result] = store.list();
+  assert.equal(result!.model, 'tiny-sd');
+  assert.deepEqual([result!.width, result!.height, result!.steps], [64, 64, 3]);
+  await page.getByTestId('gallery-card').first().click();
+  await page.getByTestId('regen-red-ball').check();
+  await page.getByTestId('regenerate').click();
+  await page.getByTestId('result-count').filter({ hasText: String(before + 2) }).waitFor({ timeout: 240_000 });
+  const [child] = store.list();
+  assert.deepEqual(child!.regenerate, ['red-ball']);
+  assert.equal(child!.model, 'tiny-sd');
+  await page.screenshot({ path: join(ARTIFACTS, '5-pipeline.png') });
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
-import { createPreviewGenerator, createServer, type CollageServer } from '../../src/server/index.ts';
+import { createPreviewGenerator, createServer, type CollageServer, type ServerModel } from '../../src/server/index.ts';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -31,10 +31,14 @@ export interface EditorHarness extends CollageServer {
   close(): Promise<void>;
 }
 
-/** Serves a built editor on 127.0.0.1 (preview generator, `stepMs` per step) and starts Chromium. */
-export async function startEditor(webRoot: string, stepMs = 120): Promise<EditorHarness> {
+/**
+ * Serves a built editor on 127.0.0.1 and starts Chromium. The first model is `preview` (the composite after six
+ * `stepMs` steps, no diffusion); `extraModels` follow it in the editor's model menu.
+ */
+export async function startEditor(webRoot: string, stepMs = 120, extraModels: readonly ServerModel[] = []): Promise<EditorHarness> {
   const outDir = await mkdtemp(join(tmpdir(), 'collage-web-results-'));
-  const server = await createServer({ outDir, webRoot, models: [{ id: 'embedded', description: 'preview', generate: createPreviewGenerator({ stepMs, steps: 6 }) }] });
+  const preview: ServerModel = { id: 'preview', description: 'composite, no model', generate: createPreviewGenerator({ stepMs, steps: 6 }) };
+  const server = await createServer({ outDir, webRoot, models: [preview, ...extraModels] });
   const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
   // launch() starts Chromium with a fresh, empty profile folder of its own (it refuses --user-data-dir).
   const browser = await chromium.launch({
