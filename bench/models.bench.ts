@@ -65,7 +65,8 @@ function build(config: UNetBuildConfig, sizeLatPx: number, pool: Float32Array, c
     next = (next + 7919 * 1024) % (pool.length - n + 1);
     return pool.subarray(next, next + n);
   };
-  const unet = buildUNet(g, config, EMPTY, { batch: 2, heightLatPx: sizeLatPx, widthLatPx: sizeLatPx, initialize, ...(collage ? { collageBias: { conditional: [false, true] } } : {}) });
+  const mib = Number(process.env['MODELS_BENCH_SCORE_MIB'] ?? 512); // self-attention chunking threshold, for comparisons
+  const unet = buildUNet(g, config, EMPTY, { batch: 2, heightLatPx: sizeLatPx, widthLatPx: sizeLatPx, initialize, maxAttentionScoreBytes: mib * 2 ** 20, ...(collage ? { collageBias: { conditional: [false, true] } } : {}) });
   return { g, unet, buildMs: performance.now() - t0 };
 }
 
@@ -134,11 +135,13 @@ export const bench: Bench = {
     const cacheDir = mkdtempSync(join(tmpdir(), 'models-bench-'));
     try {
       const rows: BenchRow[] = [{ name: 'bare ORT conv 2×320×64×64 → 320, 3×3', value: convGflops, unit: 'GFLOP/s', note: 'baseline' }];
-      // each model's rows go to stderr as soon as they exist: the whole bench takes minutes
-      const sd15 = await unetRows('SD 1.5', SD15, 64, pool, convGflops, cacheDir);
-      console.error(formatTable([...rows, ...sd15]));
-      rows.push(...sd15);
-      if (process.env['MODELS_BENCH_SD15_ONLY'] !== '1') rows.push(...(await unetRows('SD 2.1', SD21, 96, pool, convGflops, cacheDir)));
+      // MODELS_BENCH_ONLY=sd15|sd21 runs one model (peak RSS is per process); rows go to stderr as soon as they exist
+      const only = process.env['MODELS_BENCH_ONLY'];
+      if (only !== 'sd21') {
+        rows.push(...(await unetRows('SD 1.5', SD15, 64, pool, convGflops, cacheDir)));
+        console.error(formatTable(rows));
+      }
+      if (only !== 'sd15') rows.push(...(await unetRows('SD 2.1', SD21, 96, pool, convGflops, cacheDir)));
       return rows;
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });

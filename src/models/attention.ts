@@ -65,6 +65,8 @@ export interface TransformerOptions {
   readonly useLinearProjection: boolean;
   /** `transformer_layers_per_block`. @default 1 */
   readonly layers?: number;
+  /** Self-attention scores [B, heads, T, T] above this many bytes are computed in query chunks. @default no chunking */
+  readonly maxScoreBytes?: number;
 }
 
 /**
@@ -88,7 +90,7 @@ export function transformer2d(ctx: BuildContext, x: Value, context: Value, bias:
     tokens = toTokens(ctx.tap('proj_in.out', conv2d(ctx, 'proj_in', normed, c, 1)));
   }
   for (let i = 0; i < (options.layers ?? 1); i++) {
-    tokens = g.scope(`transformer_blocks.${i}`, () => basicTransformerBlock(ctx, tokens, context, bias, options.heads));
+    tokens = g.scope(`transformer_blocks.${i}`, () => basicTransformerBlock(ctx, tokens, context, bias, options.heads, options.maxScoreBytes));
   }
   let projected: Value;
   if (options.useLinearProjection) {
@@ -103,11 +105,11 @@ export function transformer2d(ctx: BuildContext, x: Value, context: Value, bias:
  * BasicTransformerBlock: x += attn1(norm1(x)); x += attn2(norm2(x), context); x += ff(norm3(x)).
  * @param x [B, T, C] @param context [B, Tk, Dctx] @returns [B, T, C]
  */
-export function basicTransformerBlock(ctx: BuildContext, x: Value, context: Value, bias: CrossAttentionBias, heads: number): Value {
+export function basicTransformerBlock(ctx: BuildContext, x: Value, context: Value, bias: CrossAttentionBias, heads: number, maxScoreBytes = Infinity): Value {
   const { g } = ctx;
   ctx.tap('in', x);
   const n1 = ctx.tap('norm1.out', layerNorm(ctx, 'norm1', x));
-  let h = g.add(g.scope('attn1', () => attentionLayer(ctx, n1, n1, heads, {})), x);
+  let h = g.add(g.scope('attn1', () => attentionLayer(ctx, n1, n1, heads, {}, maxScoreBytes)), x);
   const n2 = ctx.tap('norm2.out', layerNorm(ctx, 'norm2', h));
   h = g.add(g.scope('attn2', () => attentionLayer(ctx, n2, context, heads, bias)), h);
   const n3 = ctx.tap('norm3.out', layerNorm(ctx, 'norm3', h));
@@ -137,7 +139,7 @@ function geluFeedForward(ctx: BuildContext, x: Value): Value {
  * @param x [B, T, C] queries' source @param context [B, Tk, Dctx] keys' and values' source (x itself for attn1)
  * @returns [B, T, C]
  */
-export function attentionLayer(ctx: BuildContext, x: Value, context: Value, heads: number, bias: CrossAttentionBias): Value {
+export function attentionLayer(ctx: BuildContext, x: Value, context: Value, heads: number, bias: CrossAttentionBias, maxScoreBytes = Infinity): Value {
   const { g } = ctx;
   const c = x.shape[2]!;
   ctx.tap('in', x);
@@ -148,9 +150,26 @@ export function attentionLayer(ctx: BuildContext, x: Value, context: Value, head
   if (bias.collage) out = collageAttention(g, q, k, v, heads, bias.collage, bias.logitBias);
   else {
     const logitBias = bias.logitBias && bias.logitBias.shape.length === 2 ? g.reshape(bias.logitBias, [bias.logitBias.shape[0]!, 1, 1, bias.logitBias.shape[1]!]) : bias.logitBias;
-    out = g.attention(q, k, v, logitBias ? { heads, bias: logitBias } : { heads });
+    const perKey = !logitBias || logitBias.shape[2] === 1;
+    out = perKey ? chunkedAttention(g, q, k, v, heads, logitBias, maxScoreBytes) : g.attention(q, k, v, { heads, bias: logitBias! });
   }
   return ctx.tap('out', g.scope('to_out', () => linear(ctx, '0', out, c)));
+}
+
+/**
+ * Attention over query chunks, so that one chunk's scores [B, heads, chunk, Tk] stay under `maxScoreBytes`
+ * (diffusers' sliced attention): the same result, a fraction of the peak memory at large self-attentions.
+ * @param q [B, T, C] @param k,v [B, Tk, C] @param logitBias [B, 1, 1, Tk] or none @returns [B, T, C]
+ */
+function chunkedAttention(g: Graph, q: Value, k: Value, v: Value, heads: number, logitBias: Value | undefined, maxScoreBytes: number): Value {
+  const [b, t] = q.shape as [number, number];
+  const options = logitBias ? { heads, bias: logitBias } : { heads };
+  const chunks = Math.ceil((b * heads * t * k.shape[1]! * 4) / maxScoreBytes);
+  if (chunks <= 1) return g.attention(q, k, v, options);
+  const size = Math.ceil(t / chunks);
+  const parts: Value[] = [];
+  for (let start = 0; start < t; start += size) parts.push(g.attention(g.slice(q, [1], [start], [Math.min(t, start + size)]), k, v, options));
+  return g.concat(parts, 1);
 }
 
 /**

@@ -47,6 +47,11 @@ export interface UNetBuildOptions extends BuildContextOptions, ModelWeightsOptio
    * No effect on a forward-only graph. @default false
    */
   readonly gradientCheckpointing?: boolean;
+  /**
+   * Self-attention scores [B, heads, HW, HW] above this many bytes are computed in query chunks (diffusers' sliced
+   * attention), which bounds peak memory at large latents. @default 512 MiB
+   */
+  readonly maxAttentionScoreBytes?: number;
 }
 
 /** The values of a built UNet, for callers that add losses and gradients. */
@@ -67,6 +72,7 @@ interface UNetState {
   readonly context: Value;
   readonly bias: CrossAttentionBias;
   readonly checkpointing: boolean;
+  readonly maxScoreBytes: number;
 }
 
 /**
@@ -89,7 +95,7 @@ export function buildUNet(g: Graph, config: UNetBuildConfig, weights: WeightSour
   const bias: CrossAttentionBias = { ...(logitBias ? { logitBias } : {}), ...(collage ? { collage } : {}) };
 
   const temb = timeEmbedding(ctx, timestep, config);
-  const state: UNetState = { ctx, levels, config, temb: g.silu(temb), context, bias, checkpointing: options.gradientCheckpointing ?? false };
+  const state: UNetState = { ctx, levels, config, temb: g.silu(temb), context, bias, checkpointing: options.gradientCheckpointing ?? false, maxScoreBytes: options.maxAttentionScoreBytes ?? 512 * 2 ** 20 };
   let h = ctx.tap('conv_in.out', conv2d(ctx, 'conv_in', sample, levels.channels[0]!, 3));
   const skips: Value[] = [h];
   levels.down.forEach((type, i) => {
@@ -162,7 +168,7 @@ function resnet(state: UNetState, index: number, x: Value, outChannels: number, 
 function attention(state: UNetState, index: number, x: Value, level: number): Value {
   const { ctx, levels, config } = state;
   return segment(state, `attentions.${index}`, () =>
-    transformer2d(ctx, x, state.context, state.bias, { heads: levels.heads[level]!, groups: levels.groups, useLinearProjection: config.use_linear_projection, layers: levels.transformerLayers[level]! }),
+    transformer2d(ctx, x, state.context, state.bias, { heads: levels.heads[level]!, groups: levels.groups, useLinearProjection: config.use_linear_projection, layers: levels.transformerLayers[level]!, maxScoreBytes: state.maxScoreBytes }),
   );
 }
 

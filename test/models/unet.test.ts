@@ -42,3 +42,15 @@ for (const c of CASES) {
     }
   });
 }
+
+test('diffusers/unet_sd15ish with self-attention in query chunks gives the same output', { skip: referenceSkip() }, async () => {
+  const ref = new ReferenceFile('diffusers/refs/unet_sd15ish_forward.safetensors');
+  const { config, weights } = fixtureUNet('diffusers/unet_sd15ish');
+  const g = new Graph();
+  // 64 KiB: the 256-token self-attentions ([2, 8, 256, 256] = 4 MiB of scores) run in 64 chunks of 4 queries
+  buildUNet(g, config, weights, { batch: 2, heightLatPx: 16, widthLatPx: 16, maxAttentionScoreBytes: 64 * 1024 });
+  assert.ok(g.nodes.filter((n) => n.op === 'Attention').length > 100, 'chunked attention nodes');
+  const session = await EngineSession.create(g, { cacheDir: false });
+  const out = await session.run({ sample: ref.tensor('sample'), encoder_hidden_states: ref.tensor('encoder_hidden_states'), timestep: float32([2], [500, 500]) });
+  assertClose(out[UNET_OUTPUT], ref.tensor('out_t500'), 'out_t500 (chunked)');
+});
