@@ -1,6 +1,6 @@
 // The canvas of the editor: draws the collage as the server will composite it (hidden layers left out) and turns
-// pointer gestures into document changes: move, uniform scale (corners), free scale (edges, or Shift+corner),
-// rotate (the stalk above the layer, Shift snaps to 15°), and the lasso / wand cut-out tools.
+// pointer gestures into document changes: move, uniform scale (corners), free scale (edges, or Shift+corner), both
+// about the opposite side, rotate (the stalk above the layer, Shift snaps to 15°), and the lasso / wand cut-outs.
 import { lassoCut, wandCut } from './cutout.ts';
 import type { EditorStore } from './history.ts';
 import { imageFromCanvas, layerAt, layerCentre, layerSize, toImagePixel, toLayerFrame, type EditorLayer } from './model.ts';
@@ -275,7 +275,7 @@ function handlePositions(layer: EditorLayer, zoom: number): [Handle, { x: number
 const MIN_SIDE_PX = 4;
 const MAX_SCALE = 64;
 
-/** The dragged layer: moved, scaled about its centre, or rotated about it. */
+/** The dragged layer: moved, scaled about the opposite edge or corner, or rotated about its centre. */
 export function dragLayer(drag: Drag, p: { x: number; y: number }, shift: boolean): EditorLayer {
   const start = drag.layer;
   if (drag.kind === 'move') {
@@ -292,21 +292,30 @@ export function dragLayer(drag: Drag, p: { x: number; y: number }, shift: boolea
     rotation = ((((shift ? Math.round(rotation / 15) * 15 : Math.round(rotation * 10) / 10) + 180) % 360) + 360) % 360 - 180;
     return { ...start, rotation };
   }
+  // Scale about the opposite edge or corner (it stays put, as in design tools), in the layer's rotated frame.
+  const sx = drag.kind.includes('e') ? 1 : drag.kind.includes('w') ? -1 : 0;
+  const sy = drag.kind.includes('s') ? 1 : drag.kind.includes('n') ? -1 : 0;
+  const size = layerSize(start);
+  const anchor = { x: (-sx * size.width) / 2, y: (-sy * size.height) / 2 };
   const a = toLayerFrame(start, drag.start.x, drag.start.y);
   const b = toLayerFrame(start, p.x, p.y);
   const ratio = (to: number, from: number): number => Math.max(1e-3, Math.abs(to) / Math.max(1e-3, Math.abs(from)));
   let { scale, stretchX, stretchY } = start;
-  const corner = drag.kind.length === 2;
-  if (corner && !shift) scale = start.scale * ratio(Math.hypot(b.x, b.y), Math.hypot(a.x, a.y));
+  const corner = sx !== 0 && sy !== 0;
+  if (corner && !shift) scale = start.scale * ratio(Math.hypot(b.x - anchor.x, b.y - anchor.y), Math.hypot(a.x - anchor.x, a.y - anchor.y));
   else {
-    if (drag.kind.includes('e') || drag.kind.includes('w')) stretchX = start.stretchX * ratio(b.x, a.x);
-    if (drag.kind.includes('n') || drag.kind.includes('s')) stretchY = start.stretchY * ratio(b.y, a.y);
+    if (sx !== 0) stretchX = start.stretchX * ratio(b.x - anchor.x, a.x - anchor.x);
+    if (sy !== 0) stretchY = start.stretchY * ratio(b.y - anchor.y, a.y - anchor.y);
   }
   scale = Math.min(MAX_SCALE, scale);
-  const minFactor = Math.max(MIN_SIDE_PX / (start.image.width * stretchX * scale), MIN_SIDE_PX / (start.image.height * stretchY * scale), 1);
-  scale *= minFactor;
+  scale *= Math.max(MIN_SIDE_PX / (start.image.width * stretchX * scale), MIN_SIDE_PX / (start.image.height * stretchY * scale), 1);
   const next = { ...start, scale, stretchX, stretchY };
-  const size = layerSize(next);
-  return { ...next, x: c.x - size.width / 2, y: c.y - size.height / 2 };
+  const grown = layerSize(next);
+  // The new centre in the rotated frame, then on the canvas.
+  const local = { x: anchor.x + (sx * grown.width) / 2, y: anchor.y + (sy * grown.height) / 2 };
+  const angle = (start.rotation * Math.PI) / 180;
+  const cx = c.x + local.x * Math.cos(angle) - local.y * Math.sin(angle);
+  const cy = c.y + local.x * Math.sin(angle) + local.y * Math.cos(angle);
+  return { ...next, x: cx - grown.width / 2, y: cy - grown.height / 2 };
 }
 
