@@ -155,3 +155,29 @@ test('a soak of 600 mixed requests ends healthy with RSS flat', async () => {
     await server.close();
   }
 });
+
+/** GETs a raw, un-normalised path (fetch would resolve the dots). */
+function rawGet(url: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/`, { path }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('raw path-traversal URLs reach no file outside the served folders', async () => {
+  const server = await startTestServer();
+  try {
+    for (const path of ['/../package.json', '/..%2f..%2fpackage.json', '/api/results/..%2f..%2f..%2fetc%2fpasswd.png', '/api/documents/%2e%2e%2fpackage']) {
+      const res = await rawGet(server.url, path);
+      assert.ok(res.status >= 400 && res.status < 500, `${path} → ${res.status}`);
+      assert.doesNotMatch(res.body, /"name": "collage-diffusion"|root:x:0/);
+    }
+  } finally {
+    await server.close();
+  }
+});

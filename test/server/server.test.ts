@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeImage } from '../../src/collage/index.ts';
+import { strToU8, zipSync } from 'fflate';
+import { decodeImage, encodePng } from '../../src/collage/index.ts';
 import { postJson, readEvents, startTestServer, twoLayerDocument, waitForJob } from './support.ts';
 
 test('a job streams progress with previews, then its result, which is listed and served as a PNG', async () => {
@@ -11,7 +12,10 @@ test('a job streams progress with previews, then its result, which is listed and
     const id = created.json['id'] as string;
     const events = await readEvents(`${server.url}/api/jobs/${id}/events`);
     const progress = events.filter((e) => e.event === 'progress');
-    assert.deepEqual(progress.map((e) => e.data['step']), [1, 2, 3]);
+    // A subscriber that connects after step 1 gets the latest step first, then the live ones: steps rise to 3.
+    const steps = progress.map((e) => e.data['step'] as number);
+    assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
+    assert.equal(steps.at(-1), 3);
     assert.match(String(progress[0]!.data['preview']), /^data:image\/png;base64,/);
     const result = events.find((e) => e.event === 'result')!.data['results'] as { id: string; url: string; seed: number; steps: number; prompt: string }[];
     assert.equal(result.length, 1);
@@ -93,6 +97,31 @@ test('a late subscriber to a finished job gets its result, then its final state'
     const events = await readEvents(`${server.url}/api/jobs/${created.json['id']}/events`);
     assert.deepEqual(events.map((e) => e.event), ['result', 'state']);
     assert.equal(events[1]!.data['state'], 'done');
+  } finally {
+    await server.close();
+  }
+});
+
+test('an uploaded OpenRaster file imports to a document with inline images that the server then accepts as a job', async () => {
+  const server = await startTestServer();
+  try {
+    const square = async (rgba: [number, number, number, number]) => {
+      const data = new Uint8Array(16 * 16 * 4);
+      for (let i = 0; i < 256; i++) data.set(rgba, i * 4);
+      return encodePng({ width: 16, height: 16, data });
+    };
+    const stack = '<?xml version="1.0"?><image w="64" h="64"><stack><layer name="lamp" src="data/lamp.png" x="30" y="8"/><layer name="table" src="data/table.png" x="4" y="40"/></stack></image>';
+    const ora = zipSync({ mimetype: strToU8('image/openraster'), 'stack.xml': strToU8(stack), 'data/lamp.png': await square([255, 220, 0, 255]), 'data/table.png': await square([120, 70, 20, 255]) });
+    const imported = await postJson(`${server.url}/api/import`, { fileName: 'room.ora', base64: Buffer.from(ora).toString('base64') });
+    assert.equal(imported.status, 200, JSON.stringify(imported.json));
+    const document = imported.json['document'] as { prompt: string; layers: { id: string; image: string; x: number }[] };
+    assert.deepEqual(document.layers.map((l) => [l.id, l.x]), [['table', 4], ['lamp', 30]]);
+    assert.ok(document.layers.every((l) => l.image.startsWith('data:image/png;base64,')));
+    const job = await postJson(`${server.url}/api/jobs`, { document });
+    assert.equal(job.status, 202, JSON.stringify(job.json));
+    const bad = await postJson(`${server.url}/api/import`, { fileName: 'notes.txt', base64: '' });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /cannot import \\"notes.txt\\".*\.psd, \.ora, \.json/);
   } finally {
     await server.close();
   }
