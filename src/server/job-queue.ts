@@ -77,12 +77,17 @@ export class JobQueue {
     return this.#waiting.length;
   }
 
+  /** The refusal submit would give now, or undefined when a job would be accepted (checked before parsing a body). */
+  refusal(): QueueFull | undefined {
+    if (this.#waiting.length < this.options.maxQueued) return undefined;
+    const slots = this.#waiting.length / this.options.concurrency + 1;
+    return { refused: true, retryAfterS: Math.max(1, Math.ceil((slots * this.#meanRunMs) / 1000)) };
+  }
+
   /** Queues a job, or refuses when `maxQueued` jobs already wait. */
   submit(run: JobRun): JobJson | QueueFull {
-    if (this.#waiting.length >= this.options.maxQueued) {
-      const slots = this.#waiting.length / this.options.concurrency + 1;
-      return { refused: true, retryAfterS: Math.max(1, Math.ceil((slots * this.#meanRunMs) / 1000)) };
-    }
+    const refused = this.refusal();
+    if (refused !== undefined) return refused;
     this.#sequence += 1;
     const job: Job = {
       id: `job-${this.#sequence}-${randomBytes(4).toString('hex')}`,

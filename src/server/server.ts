@@ -10,7 +10,7 @@ import type { ProgressEvent } from '../progress.ts';
 import type { ApiErrorBody, CreateJobBody, HealthJson, JobEventMap, JobOptionsJson, ModelJson, RegenerateBody, ResultJson } from './api-types.ts';
 import type { Generator } from './generator.ts';
 import { importUploadedFile } from './import-route.ts';
-import { JobQueue, jobError, type JobEvent, type JobQueueOptions, type JobRun } from './job-queue.ts';
+import { JobQueue, jobError, type JobEvent, type JobQueueOptions, type JobRun, type QueueFull } from './job-queue.ts';
 import { isRecord, parseInlineDocument, parseJobOptions, parseRegenerateLayers, type ParsedJobDocument } from './job-request.ts';
 import { ResultStore, checkStoredId } from './result-store.ts';
 
@@ -63,15 +63,14 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
   app.get('/api/models', async (): Promise<ModelJson[]> => options.models.map((m) => ({ id: m.id, description: m.description })));
   app.get('/api/results', async (): Promise<ResultJson[]> => store.list());
 
+  const refuse = (reply: FastifyReply, refusal: QueueFull) =>
+    reply
+      .code(429)
+      .header('Retry-After', String(refusal.retryAfterS))
+      .send(errorBody('QueueFull', { what: `${queue.queued} jobs are waiting (the limit)`, fix: `retry in ${refusal.retryAfterS} s` }));
   const submit = (reply: FastifyReply, run: JobRun) => {
     const job = queue.submit(run);
-    if ('refused' in job) {
-      return reply
-        .code(429)
-        .header('Retry-After', String(job.retryAfterS))
-        .send(errorBody('QueueFull', { what: `${queue.queued} jobs are waiting (the limit)`, fix: `retry in ${job.retryAfterS} s` }));
-    }
-    return reply.code(202).send(job);
+    return 'refused' in job ? refuse(reply, job) : reply.code(202).send(job);
   };
 
   const makeRun = (parsed: ParsedJobDocument, opts: JobOptionsJson, extra: { regenerate?: string[]; parent?: ResultJson; previous?: RgbaImage }): JobRun => {
@@ -119,6 +118,8 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
   app.post('/api/jobs', async (request, reply) => {
     const body = request.body;
     if (!isRecord(body)) return reply.code(400).send(errorBody('InputError', { what: 'the body is not a JSON object', where: 'request body', fix: 'send { "document": {…}, "options": {…} }' }));
+    const full = queue.refusal();
+    if (full !== undefined) return refuse(reply, full); // before decoding images: refusing stays cheap under load
     const { document, options: rawOptions } = body as unknown as CreateJobBody;
     const opts = parseJobOptions(rawOptions, 'request body → options');
     const parsed = await parseInlineDocument(document, 'request body → document');
@@ -131,6 +132,8 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
     if (parent === undefined) return reply.code(404).send(errorBody('NotFound', { what: `no result "${id}"`, fix: 'use an id from GET /api/results' }));
     const body = request.body;
     if (!isRecord(body)) return reply.code(400).send(errorBody('InputError', { what: 'the body is not a JSON object', where: 'request body', fix: 'send { "layers": ["id", …] }' }));
+    const full = queue.refusal();
+    if (full !== undefined) return refuse(reply, full);
     const { layers, document, options: rawOptions } = body as unknown as RegenerateBody;
     const opts = parseJobOptions(rawOptions, 'request body → options');
     const parsed = await parseInlineDocument(document ?? (await store.readDocument(parent.jobId)), document === undefined ? `result ${id} document` : 'request body → document');
