@@ -2,7 +2,7 @@
 // document the server receives), the rotation stalk snaps with Shift, an edge stretches, and the keyboard hides,
 // deletes and undoes.
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
@@ -110,5 +110,34 @@ test('the stalk rotates (Shift snaps to 15°), an edge stretches, and H, Delete 
   assert.equal(await page.getByTestId('layer-row-disc').count(), 0);
   await page.keyboard.press('Control+z');
   assert.equal(await page.getByTestId('layer-row-disc').count(), 1);
+  await page.close();
+});
+
+test('Save downloads the collage with its images inline, and Open brings it back as it was', { skip, timeout: 60_000 }, async () => {
+  const { browser, url } = harness!;
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  await page.goto(url);
+  await page.getByTestId('file-input').setInputFiles([await discOnWhite()]);
+  await page.getByTestId('layer-text').fill('a blue plate');
+  await page.getByTestId('layer-text').press('Tab');
+  await page.getByTestId('layer-rotation').fill('30');
+  await page.getByTestId('layer-rotation').press('Tab');
+  await page.getByTestId('slider-noise').fill('0.8');
+  await page.getByTestId('prompt').fill('{disc} on a table');
+  await page.getByTestId('prompt').press('Tab');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save').click()]);
+  assert.equal(download.suggestedFilename(), 'collage.collage.json');
+  const saved = JSON.parse(await readFile((await download.path())!, 'utf8')) as { prompt: string; layers: { id: string; text: string; rotation: number; noise?: number; image: string }[] };
+  assert.equal(saved.prompt, '{disc} on a table');
+  assert.deepEqual(saved.layers.map((l) => [l.id, l.text, l.rotation, l.noise]), [['disc', 'a blue plate', 30, 0.8]]);
+  assert.match(saved.layers[0]!.image, /^data:image\/png;base64,/);
+
+  await page.reload();
+  await page.getByTestId('file-input').setInputFiles({ name: 'collage.collage.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(saved)) });
+  await page.getByTestId('layer-row-disc').waitFor();
+  assert.equal(await page.getByTestId('layer-text').inputValue(), 'a blue plate');
+  assert.equal(Number(await page.getByTestId('layer-rotation').inputValue()), 30);
+  assert.equal(await page.locator('[data-out="noiseOut"]').innerText(), '0.80');
+  assert.equal(await page.getByTestId('prompt').inputValue(), '{disc} on a table');
   await page.close();
 });
