@@ -54,19 +54,48 @@ export interface JobHandlers {
   readonly result: (r: JobEventMap['result']) => void;
 }
 
-/** Follows a job's events until it ends. @returns close */
+const FINAL_STATES: readonly string[] = ['done', 'failed', 'cancelled'];
+
+/**
+ * Follows a job's events until it ends. When the event stream drops (a proxy, a sleeping laptop), it polls the job
+ * once a second instead, so the editor never waits on a job that has finished. @returns close
+ */
 export function watchJob(jobId: string, handlers: JobHandlers): () => void {
+  let closed = false;
   const source = new EventSource(`/api/jobs/${encodeURIComponent(jobId)}/events`);
   const on = <K extends keyof JobHandlers>(name: K): void =>
-    source.addEventListener(name, (e) => handlers[name](JSON.parse((e as MessageEvent<string>).data) as never));
-  on('state');
-  on('progress');
+    source.addEventListener(name, (e) => {
+      if (!closed) handlers[name](JSON.parse((e as MessageEvent<string>).data) as never);
+    });
   on('result');
+  on('progress');
+  on('state');
   // The server ends the stream after the final state; EventSource would reconnect, so close instead.
   source.addEventListener('state', (e) => {
-    const job = JSON.parse((e as MessageEvent<string>).data) as JobJson;
-    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') source.close();
+    if (FINAL_STATES.includes((JSON.parse((e as MessageEvent<string>).data) as JobJson).state)) close();
   });
-  source.onerror = () => source.close();
-  return () => source.close();
+  source.onerror = () => {
+    source.close();
+    if (!closed) void poll();
+  };
+  const poll = async (): Promise<void> => {
+    while (!closed) {
+      await new Promise((r) => setTimeout(r, 1000));
+      let job: JobJson;
+      try {
+        job = await call<JobJson>('GET', `/api/jobs/${encodeURIComponent(jobId)}`);
+      } catch {
+        continue; // the server may be restarting: keep asking
+      }
+      if (closed) return;
+      if (job.state === 'done') handlers.result({ results: await Promise.all(job.results.map((id) => api.result(id))) });
+      handlers.state(job);
+      if (FINAL_STATES.includes(job.state)) close();
+    }
+  };
+  const close = (): void => {
+    closed = true;
+    source.close();
+  };
+  return close;
 }
