@@ -61,11 +61,11 @@ export function registerServeCommand(program: Command): void {
  * @throws InputError for a --model value that is not id=path or repeats an id
  */
 export function serverModels(specs: readonly string[]): ServerModel[] {
-  const embeddedHere = existsSync(EMBEDDED_MODEL_DIR);
   const models: ServerModel[] = [{
     id: EMBEDDED_MODEL,
-    description: embeddedHere ? 'the small model shipped with collage-diffusion' : 'the shipped model (not in this checkout: train it with `npm run train:embedded`)',
+    description: 'the small model shipped with collage-diffusion (`npm run train:embedded` makes it in a clone)',
     generate: createPipelineGenerator(() => loadModel(EMBEDDED_MODEL)),
+    available: () => existsSync(EMBEDDED_MODEL_DIR),
   }];
   for (const spec of specs) {
     const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(spec);
@@ -73,7 +73,7 @@ export function serverModels(specs: readonly string[]): ServerModel[] {
       throw new InputError({ what: `"${spec}" is not a new id=path`, where: '--model', fix: 'use e.g. --model sd15=/models/stable-diffusion-v1-5 (ids unique, not "embedded" or "preview")' });
     }
     const path = m[2]!;
-    models.push({ id: m[1]!, description: path, generate: createPipelineGenerator(() => loadModel(path)) });
+    models.push({ id: m[1]!, description: path, generate: createPipelineGenerator(() => loadModel(path)), available: () => existsSync(path) });
   }
   models.push({ id: 'preview', description: 'no model: returns the composite (tries the editor without a model)', generate: createPreviewGenerator({ stepMs: 60 }) });
   return models;

@@ -93,6 +93,8 @@ export interface JobEventMap {
 export interface ModelJson {
   readonly id: string;
   readonly description: string;
+  /** False when its files are missing (a job would fail with the fix); the editor selects an available one. */
+  readonly available: boolean;
 }
 
 /** POST /api/import body: a PSD / ORA / official-demo JSON file, base64. Returns { document } with data URIs. */

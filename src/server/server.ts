@@ -19,6 +19,8 @@ export interface ServerModel {
   readonly id: string;
   readonly description: string;
   readonly generate: Generator;
+  /** Whether its files are there now (checked on each GET /api/models). @default () => true */
+  readonly available?: () => boolean;
 }
 
 export interface ServerOptions {
@@ -60,7 +62,7 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
   const defaultModel = options.models[0]!.id;
 
   app.get('/api/health', async (): Promise<HealthJson> => ({ ok: true, running: queue.running, queued: queue.queued, rssBytes: process.memoryUsage().rss }));
-  app.get('/api/models', async (): Promise<ModelJson[]> => options.models.map((m) => ({ id: m.id, description: m.description })));
+  app.get('/api/models', async (): Promise<ModelJson[]> => options.models.map((m) => ({ id: m.id, description: m.description, available: m.available?.() ?? true })));
   app.get('/api/results', async (): Promise<ResultJson[]> => store.list());
 
   const refuse = (reply: FastifyReply, refusal: QueueFull) =>

@@ -21,10 +21,11 @@ export class GenerationController {
     this.#ui = ui;
     byId('generate').addEventListener('click', () => void this.generate());
     byId('cancel').addEventListener('click', () => void this.cancel());
-    void api.models().then(
-      (models) => mount(byId('model'), ...models.map((m) => h('option', { value: m.id, title: m.description }, m.id))),
-      () => undefined,
-    );
+    void api.models().then((models) => {
+      const select = byId<HTMLSelectElement>('model');
+      mount(select, ...models.map((m) => h('option', { value: m.id, title: m.description }, m.available ? m.id : `${m.id} (not installed)`)));
+      select.value = models.find((m) => m.available)?.id ?? models[0]?.id ?? '';
+    }, () => undefined);
   }
 
   get busy(): boolean {

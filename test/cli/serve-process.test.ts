@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { EMBEDDED_MODEL_DIR } from '../../src/cli/model-option.ts';
 import { WEB_DIST_DIR } from '../../src/cli/serve.ts';
 
 test('serve prints its URL, serves the editor and the API on 127.0.0.1, and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
@@ -29,8 +30,8 @@ test('serve prints its URL, serves the editor and the API on 127.0.0.1, and exit
     const page = await fetch(`${url}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<title>Collage Diffusion — editor<\/title>/);
-    const models = (await (await fetch(`${url}/api/models`)).json()) as { id: string }[];
-    assert.deepEqual(models.map((m) => m.id), ['embedded', 'preview']);
+    const models = (await (await fetch(`${url}/api/models`)).json()) as { id: string; available: boolean }[];
+    assert.deepEqual(models.map((m) => [m.id, m.available]), [['embedded', existsSync(EMBEDDED_MODEL_DIR)], ['preview', true]]);
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   } finally {

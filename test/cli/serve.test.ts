@@ -7,6 +7,7 @@ test('serve offers embedded first, then each --model id=path, then the model-fre
   const models = serverModels(['sd15=/models/sd15', 'mine=/tmp/x.safetensors']);
   assert.deepEqual(models.map((m) => m.id), ['embedded', 'sd15', 'mine', 'preview']);
   assert.equal(models[1]!.description, '/models/sd15');
+  assert.deepEqual(models.map((m) => m.available?.() ?? true), [models[0]!.available!(), false, false, true], 'paths that do not exist are not available');
 });
 
 test('a --model value that is not id=path, or repeats an id, is an InputError naming --model and the form', () => {
