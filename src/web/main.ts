@@ -112,6 +112,8 @@ const shortcuts: Shortcut[] = [
   { keys: 'W', does: 'Wand: clear a plain background', match: keyIs('w'), run: () => setTool('wand') },
   { keys: 'Enter', does: 'Close the lasso', match: (e) => e.key === 'Enter' && tool === 'lasso', run: () => stage.finishLasso() },
   { keys: 'Esc', does: 'Close · cancel the lasso · cancel generation · deselect', match: (e) => e.key === 'Escape', run: escape },
+  { keys: '+ / −', does: 'Zoom in / out (also Ctrl+wheel)', match: (e) => ['+', '=', '-'].includes(e.key) && !e.ctrlKey && !e.metaKey, run: (e) => stage.zoomBy(e.key === '-' ? 1 / 1.25 : 1.25) },
+  { keys: '0', does: 'Fit the canvas to the window', match: keyIs('0'), run: () => stage.zoomBy(undefined) },
   { keys: '?', does: 'Show these shortcuts', match: (e) => e.key === '?', run: () => showHelp() },
 ];
 function escape(): void {

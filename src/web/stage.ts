@@ -35,6 +35,8 @@ export class Stage {
   readonly #store: EditorStore;
   readonly #options: StageOptions;
   #zoom = 1;
+  /** The user's zoom over "fit to window" (1 = fit). */
+  #userZoom = 1;
   #drag: Drag | undefined;
   /** Lasso points in canvas px, while drawing. */
   #lasso: { x: number; y: number }[] = [];
@@ -53,6 +55,11 @@ export class Stage {
     this.canvas.addEventListener('pointerup', (e) => this.#up(e));
     this.canvas.addEventListener('pointercancel', (e) => this.#up(e));
     this.canvas.addEventListener('dblclick', () => this.finishLasso());
+    host.addEventListener('wheel', (e) => {
+      if (!e.ctrlKey && !e.metaKey) return; // plain wheel scrolls a zoomed canvas
+      e.preventDefault();
+      this.zoomBy(e.deltaY < 0 ? 1.1 : 1 / 1.1);
+    }, { passive: false });
     new ResizeObserver(() => this.render()).observe(host);
     store.subscribe(() => this.render());
   }
@@ -65,7 +72,8 @@ export class Stage {
   render(): void {
     const doc = this.#store.doc;
     const padding = 48;
-    this.#zoom = Math.max(0.05, Math.min(2, (this.#host.clientWidth - padding) / doc.width, (this.#host.clientHeight - padding) / doc.height));
+    const fit = Math.max(0.05, Math.min(2, (this.#host.clientWidth - padding) / doc.width, (this.#host.clientHeight - padding) / doc.height));
+    this.#zoom = fit * this.#userZoom;
     const dpr = window.devicePixelRatio || 1;
     const cssWidth = Math.round(doc.width * this.#zoom);
     const cssHeight = Math.round(doc.height * this.#zoom);
@@ -83,6 +91,12 @@ export class Stage {
     const selected = doc.layers.find((l) => l.id === this.#store.state.selected);
     if (selected !== undefined) this.#drawSelection(ctx, selected);
     if (this.#lasso.length > 0) this.#drawLasso(ctx);
+  }
+
+  /** Zooms by a factor over "fit" (clamped to 1/8…16); `undefined` fits the canvas to the window again. */
+  zoomBy(factor: number | undefined): void {
+    this.#userZoom = factor === undefined ? 1 : Math.min(16, Math.max(0.125, this.#userZoom * factor));
+    this.render();
   }
 
   /** Closes the lasso polygon and cuts the selected layer (≥ 3 points). */

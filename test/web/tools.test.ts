@@ -71,7 +71,7 @@ test('the wand clears a plain background, the lasso keeps its inside; the server
   await page.close();
 });
 
-test('the stalk rotates (Shift snaps to 15°), an edge stretches, and H, Delete and Ctrl+Z work on the canvas', { skip, timeout: 60_000 }, async () => {
+test('the stalk rotates (Shift snaps to 15°), an edge stretches, and H, +/0 zoom, Delete and Ctrl+Z work on the canvas', { skip, timeout: 60_000 }, async () => {
   const { browser, url } = harness!;
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(url);
@@ -106,6 +106,12 @@ test('the stalk rotates (Shift snaps to 15°), an edge stretches, and H, Delete 
   assert.match((await page.getByTestId('layer-row-disc').getAttribute('class')) ?? '', /hidden/);
   await page.keyboard.press('Control+z');
   assert.doesNotMatch((await page.getByTestId('layer-row-disc').getAttribute('class')) ?? '', /hidden/);
+  const fitWidth = (await page.getByTestId('stage-canvas').boundingBox())!.width;
+  await page.keyboard.press('+');
+  await page.keyboard.press('+');
+  assert.equal(Math.round((await page.getByTestId('stage-canvas').boundingBox())!.width), Math.round(fitWidth * 1.5625));
+  await page.keyboard.press('0');
+  assert.equal((await page.getByTestId('stage-canvas').boundingBox())!.width, fitWidth);
   await page.keyboard.press('Delete');
   assert.equal(await page.getByTestId('layer-row-disc').count(), 0);
   await page.keyboard.press('Control+z');
