@@ -3,7 +3,8 @@
 // token embeddings only (no weight gradients). The learned vector a enters as embeds = fixed + Σ onehot(pos) ⊗ a, so
 // dL/da = Σ over the learned token's positions of dL/d inputs_embeds: a sum done in JS (`learnedGradient`).
 import { grad, gradName, type EngineSession, type Graph, type Value } from '../engine/index.ts';
-import { buildClipTextModel, buildUNet, type StableDiffusion } from '../models/index.ts';
+import type { CLIPTextConfig, UNet2DConditionConfig } from '../io/index.ts';
+import { buildClipTextModel, buildUNet, type StableDiffusion, type WeightSource } from '../models/index.ts';
 import { float32, type Tensor } from '../tensor.ts';
 
 /** Graph input names. */
@@ -29,15 +30,32 @@ export interface InversionLoss {
   readonly gradEmbeds: Float32Array;
 }
 
-/** Builds the loss graph into `g`; returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`). */
-export function buildInversionGraph(g: Graph, model: StableDiffusion, weights: { text: Parameters<typeof buildClipTextModel>[2]; unet: Parameters<typeof buildUNet>[2] }, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }): Graph {
+/** The configs and weights one inversion graph is built from (a StableDiffusion's parts, or random ones in benches). */
+export interface InversionGraphModels {
+  readonly textConfig: CLIPTextConfig;
+  readonly unetConfig: UNet2DConditionConfig;
+  readonly textWeights: WeightSource;
+  readonly unetWeights: WeightSource;
+  /** Names the model in config messages. */
+  readonly path: string;
+}
+
+/**
+ * Builds the loss graph into `g` and returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`);
+ * with `backward: false` returns `g` itself, outputting `loss` only (benchmarks compare the two).
+ */
+export function buildInversionGraph(g: Graph, models: InversionGraphModels, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }, backward = true): Graph {
   const { batch, heightLatPx, widthLatPx, tokens } = shape;
-  const text = buildClipTextModel(g, model.textEncoderConfig, weights.text, { batch, tokens, input: 'inputs_embeds' });
-  const unet = buildUNet(g, model.unetConfig, weights.unet, { batch, heightLatPx, widthLatPx, textLength: tokens, encoderHiddenStates: text.lastHiddenState, configPath: model.path });
+  const text = buildClipTextModel(g, models.textConfig, models.textWeights, { batch, tokens, input: 'inputs_embeds' });
+  const unet = buildUNet(g, models.unetConfig, models.unetWeights, { batch, heightLatPx, widthLatPx, textLength: tokens, encoderHiddenStates: text.lastHiddenState, configPath: models.path });
   const target = g.input(INVERSION_INPUTS.target, 'float32', unet.noisePred.shape);
   const mask = g.input(INVERSION_INPUTS.mask, 'float32', [1, 1, heightLatPx, widthLatPx]);
   const diff = g.sub(unet.noisePred, target);
   const loss: Value = g.reduceMean(g.mul(g.mul(diff, diff), mask), [0, 1, 2, 3]);
+  if (!backward) {
+    g.output('loss', loss);
+    return g;
+  }
   return grad(g, loss, [text.input]);
 }
 
@@ -45,8 +63,9 @@ export function buildInversionGraph(g: Graph, model: StableDiffusion, weights: {
 export async function inversionSession(model: StableDiffusion, batch: number, heightLatPx: number, widthLatPx: number, tokens = 77): Promise<EngineSession> {
   return model.graphSession(`inversion|${batch}|${heightLatPx}x${widthLatPx}|${tokens}`, [model.textEncoderPart, model.unetPart], (g, [text, unet]) => {
     // graphSession emits the graph it hands over; grad returns a copy, so its backward part is moved back into g.
-    adoptInto(g, buildInversionGraph(g, model, { text: text!, unet: unet! }, { batch, heightLatPx, widthLatPx, tokens }));
-  });
+    const models = { textConfig: model.textEncoderConfig, unetConfig: model.unetConfig, textWeights: text!, unetWeights: unet!, path: model.path };
+    adoptInto(g, buildInversionGraph(g, models, { batch, heightLatPx, widthLatPx, tokens }));
+  }, { memoryArena: false });
 }
 
 /** Runs the loss and its gradient w.r.t. the token embeddings. */

@@ -286,12 +286,13 @@ export class StableDiffusion {
    * shape-only probe first, weights read only on a cache miss).
    * @param key unique per graph variant within this model (include every shape and option the graph depends on)
    * @param build receives the graph and the parts' weights, in the order of `parts`
+   * @param session ORT settings of this variant (e.g. `memoryArena: false` for a backward pass at 512²)
    */
-  graphSession(key: string, parts: readonly ModelPart<unknown>[], build: (g: Graph, weights: readonly WeightSource[]) => void): Promise<EngineSession> {
-    let session = this.sessions.get(key);
-    if (!session) {
+  graphSession(key: string, parts: readonly ModelPart<unknown>[], build: (g: Graph, weights: readonly WeightSource[]) => void, session: Pick<SessionOptions, 'memoryArena'> = {}): Promise<EngineSession> {
+    let made = this.sessions.get(key);
+    if (!made) {
       const { cacheDir, threads } = this.options;
-      const options = { weightsIdentity: parts.map((p) => p.identity).join('+'), ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) };
+      const options = { ...session, weightsIdentity: parts.map((p) => p.identity).join('+'), ...(cacheDir === undefined ? {} : { cacheDir }), ...(threads === undefined ? {} : { threads }) };
       const real = parts.map((p) => p.weights);
       let graph = new Graph();
       build(graph, cacheDir === false ? real : real.map(shapeOnly));
@@ -305,11 +306,11 @@ export class StableDiffusion {
         // A graph whose constants depend on weight values keys differently without them: open the written one.
         if (!isCached(graph, options)) graph = written;
       }
-      session = EngineSession.create(graph, options);
-      this.sessions.set(key, session);
-      session.catch(() => this.sessions.delete(key));
+      made = EngineSession.create(graph, options);
+      this.sessions.set(key, made);
+      made.catch(() => this.sessions.delete(key));
     }
-    return session;
+    return made;
   }
 }
 

@@ -1,0 +1,116 @@
+// Textual-inversion step cost (issue 9 acceptance): one step (batch 1) of the inversion graph — SD 1.5-size text
+// encoder in inputs_embeds mode → SD 1.5-size UNet → masked loss, plus the backward pass to the token embeddings —
+// as a ratio of one forward pass of the same graph (target ≤ 2.6), and the process's peak RSS (target ≤ 10 GB).
+// Random weights: views into one shared pool (as bench/models.bench.ts does), so JS never holds a second copy.
+// INVERSION_BENCH_LATENT=16 runs a small size to check the bench itself (default 64 = 512² images).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineSession, Graph, gradName } from '../src/engine/index.ts';
+import { buildInversionGraph, INVERSION_INPUTS, type InversionGraphModels } from '../src/method/inversion-graph.ts';
+import { buildUNet, SD1_TEXT_ENCODER_CONFIG, SD1_UNET_CONFIG, type WeightSource } from '../src/models/index.ts';
+import { float32, numel, type Tensor } from '../src/tensor.ts';
+import { formatTable, timeMs, type Bench, type BenchRow } from './table.ts';
+
+/** Largest weight: the text encoder's token table, 49408 × 768. */
+const POOL_SIZE = 49408 * 768 + 2 ** 20;
+
+function randomPool(size: number): Float32Array {
+  const pool = new Float32Array(size);
+  let s = 0x2545f491;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    pool[i] = (s / 2 ** 32 - 0.5) * 0.02 * Math.sqrt(12); // std 0.02
+  }
+  return pool;
+}
+
+/** A weight source serving views into `pool` for the given names and shapes. */
+function poolSource(path: string, shapes: ReadonlyMap<string, readonly number[]>, pool: Float32Array): WeightSource {
+  const offsets = new Map<string, number>();
+  let next = 0;
+  for (const [name, shape] of shapes) {
+    next = (next + 7919 * 1024) % (pool.length - numel(shape) + 1);
+    offsets.set(name, next);
+  }
+  return {
+    path,
+    names: () => [...shapes.keys()],
+    has: (n) => shapes.has(n),
+    info: (n) => ({ shape: shapes.get(n)! }),
+    readFloat32: (n) => pool.subarray(offsets.get(n)!, offsets.get(n)! + numel(shapes.get(n)!)),
+  };
+}
+
+/** CLIPTextModel's weight names and shapes for a config (transformers' state-dict names). */
+function clipShapes(c: typeof SD1_TEXT_ENCODER_CONFIG): Map<string, number[]> {
+  const [d, i] = [c.hidden_size, c.intermediate_size];
+  const m = new Map<string, number[]>([['text_model.embeddings.token_embedding.weight', [c.vocab_size, d]], ['text_model.embeddings.position_embedding.weight', [c.max_position_embeddings, d]]]);
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `text_model.encoder.layers.${l}`;
+    for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj']) m.set(`${p}.self_attn.${proj}.weight`, [d, d]).set(`${p}.self_attn.${proj}.bias`, [d]);
+    for (const ln of ['layer_norm1', 'layer_norm2']) m.set(`${p}.${ln}.weight`, [d]).set(`${p}.${ln}.bias`, [d]);
+    m.set(`${p}.mlp.fc1.weight`, [i, d]).set(`${p}.mlp.fc1.bias`, [i]).set(`${p}.mlp.fc2.weight`, [d, i]).set(`${p}.mlp.fc2.bias`, [d]);
+  }
+  return m.set('text_model.final_layer_norm.weight', [d]).set('text_model.final_layer_norm.bias', [d]);
+}
+
+/** The UNet's weight names and shapes, recorded by a dry build at the smallest latent size. */
+function unetShapes(): Map<string, readonly number[]> {
+  const shapes = new Map<string, readonly number[]>();
+  const empty: WeightSource = { path: 'record', names: () => [], has: () => false, info: () => ({ shape: [] }), readFloat32: () => new Float32Array(0) };
+  buildUNet(new Graph(), SD1_UNET_CONFIG, empty, { batch: 1, heightLatPx: 8, widthLatPx: 8, initialize: (name, shape) => (shapes.set(name, shape), new Float32Array(numel(shape))) });
+  return shapes;
+}
+
+function feeds(sizeLatPx: number, pool: Float32Array): Record<string, Tensor> {
+  const unit = (shape: readonly number[], offset: number): Tensor => float32(shape, pool.slice(offset, offset + numel(shape)).map((v) => v * 50));
+  const latent = [1, 4, sizeLatPx, sizeLatPx];
+  return {
+    [INVERSION_INPUTS.embeds]: unit([1, 77, 768], 3),
+    [INVERSION_INPUTS.sample]: unit(latent, 11),
+    [INVERSION_INPUTS.timestep]: float32([1], [500]),
+    [INVERSION_INPUTS.target]: unit(latent, 17),
+    [INVERSION_INPUTS.mask]: float32([1, 1, sizeLatPx, sizeLatPx], new Float32Array(sizeLatPx * sizeLatPx).fill(1)),
+  };
+}
+
+const peakRssGiB = (): number => process.resourceUsage().maxRSS / 2 ** 20;
+
+export const bench: Bench = {
+  name: 'inversion',
+  async run() {
+    const size = Number(process.env['INVERSION_BENCH_LATENT'] ?? 64);
+    const pool = randomPool(POOL_SIZE);
+    const models: InversionGraphModels = {
+      textConfig: SD1_TEXT_ENCODER_CONFIG, unetConfig: SD1_UNET_CONFIG, path: 'random SD 1.5-size weights',
+      textWeights: poolSource('random text encoder', clipShapes(SD1_TEXT_ENCODER_CONFIG), pool),
+      unetWeights: poolSource('random UNet', unetShapes(), pool),
+    };
+    const shape = { batch: 1, heightLatPx: size, widthLatPx: size, tokens: 77 };
+    const cacheDir = mkdtempSync(join(tmpdir(), 'inversion-bench-'));
+    const options = { cacheDir, weightsIdentity: 'bench-inversion-random-sd15' };
+    const input = feeds(size, pool);
+    const label = `SD 1.5-size text encoder + UNet, ${size * 8}² (${size}×${size} latents), batch 1`;
+    try {
+      const forward = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, false), options);
+      const forwardMs = await timeMs(() => forward.run(input, ['loss']), 2, 1);
+      await forward.release();
+      const rssForward = peakRssGiB();
+      // The arena off, as inversionSession opens it (see SessionOptions.memoryArena).
+      const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, memoryArena: false });
+      const stepMs = await timeMs(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), 2, 1);
+      await step.release();
+      const rows: BenchRow[] = [
+        { name: `${label}: forward (loss only)`, value: forwardMs / 1000, unit: 's', note: 'baseline (fused attention, as generation runs)' },
+        { name: `${label}: inversion step (loss + d/d embeds)`, value: stepMs / 1000, unit: 's', ratio: stepMs / forwardMs, note: 'vs forward (target ≤ 2.6)' },
+        { name: `${label}: peak RSS after the forward`, value: rssForward, unit: 'GiB' },
+        { name: `${label}: peak RSS after the step`, value: peakRssGiB(), unit: 'GiB', note: 'process maximum (target ≤ 10 GB = 9.31 GiB)' },
+      ];
+      console.error(formatTable(rows));
+      return rows;
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  },
+};
