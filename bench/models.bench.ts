@@ -65,7 +65,7 @@ function build(config: UNetBuildConfig, sizeLatPx: number, pool: Float32Array, c
     next = (next + 7919 * 1024) % (pool.length - n + 1);
     return pool.subarray(next, next + n);
   };
-  const mib = Number(process.env['MODELS_BENCH_SCORE_MIB'] ?? 512); // self-attention chunking threshold, for comparisons
+  const mib = Number(process.env['MODELS_BENCH_SCORE_MIB'] ?? Infinity); // self-attention chunking, for comparisons
   const unet = buildUNet(g, config, EMPTY, { batch: 2, heightLatPx: sizeLatPx, widthLatPx: sizeLatPx, initialize, maxAttentionScoreBytes: mib * 2 ** 20, ...(collage ? { collageBias: { conditional: [false, true] } } : {}) });
   return { g, unet, buildMs: performance.now() - t0 };
 }
@@ -104,16 +104,24 @@ async function unetRows(label: string, config: UNetBuildConfig, sizeLatPx: numbe
   const flops = graphFlops(plain.g.nodes);
   const cold = await EngineSession.create(plain.g, { cacheDir, weightsIdentity });
   await cold.release();
-  const again = build(config, sizeLatPx, pool, false);
-  const session = await EngineSession.create(again.g, { cacheDir, weightsIdentity });
-  const input = feeds(again.unet, pool, false);
-  const stepMs = await timeMs(() => session.run(input, [UNET_OUTPUT]), 5, 1);
-  await session.release();
+  const rssAfterColdLoad = peakRssGiB();
+  const plainStep = async (repeats: number): Promise<{ ms: number; loadMs: number; cacheHit: boolean }> => {
+    const again = build(config, sizeLatPx, pool, false);
+    const session = await EngineSession.create(again.g, { cacheDir, weightsIdentity });
+    const input = feeds(again.unet, pool, false);
+    const ms = await timeMs(() => session.run(input, [UNET_OUTPUT]), repeats, 1);
+    await session.release();
+    return { ms, loadMs: session.timings.buildMs + session.timings.createMs, cacheHit: session.timings.cacheHit };
+  };
+  const first = await plainStep(5);
+  const stepMs = first.ms;
   const biased = build(config, sizeLatPx, pool, true);
   const biasSession = await EngineSession.create(biased.g, { cacheDir, weightsIdentity });
   const biasInput = feeds(biased.unet, pool, true);
   const biasMs = await timeMs(() => biasSession.run(biasInput, [UNET_OUTPUT]), 5, 1);
   await biasSession.release();
+  // bias off again after bias on: the ratio is against the mean of the runs before and after, so drift cancels
+  const offMs = (stepMs + (await plainStep(3)).ms) / 2;
   const gflops = flops / (stepMs / 1000) / 1e9;
   const name = `${label} UNet ${sizeLatPx}×${sizeLatPx}, batch 2`;
   return [
@@ -121,8 +129,9 @@ async function unetRows(label: string, config: UNetBuildConfig, sizeLatPx: numbe
     { name: `${name}: achieved`, value: gflops, unit: 'GFLOP/s', ratio: gflops / convGflops, note: 'vs bare-ORT conv in this run (target ≥ 0.6)' },
     { name: `${name}: graph build (JS)`, value: plain.buildMs, unit: 'ms' },
     { name: `${name}: cold build (emit + write + ORT create)`, value: cold.timings.buildMs + cold.timings.createMs, unit: 'ms' },
-    { name: `${name}: cache-hit load`, value: session.timings.buildMs + session.timings.createMs, unit: 'ms', note: session.timings.cacheHit ? 'cache hit' : 'NOT a cache hit' },
-    { name: `${name}: collage bias on / off`, value: biasMs / 1000, unit: 's', ratio: biasMs / stepMs, note: 'target ≤ 1.05' },
+    { name: `${name}: cache-hit load`, value: first.loadMs, unit: 'ms', note: first.cacheHit ? 'cache hit' : 'NOT a cache hit' },
+    { name: `${name}: collage bias on / off`, value: biasMs / 1000, unit: 's', ratio: biasMs / offMs, note: 'off = mean of runs before and after (target ≤ 1.05)' },
+    { name: `${name}: peak RSS after the cold load`, value: rssAfterColdLoad, unit: 'GiB', note: 'process maximum before any step' },
     { name: `${name}: peak RSS so far`, value: peakRssGiB(), unit: 'GiB', note: 'process maximum (target ≤ 5.9 GiB)' },
   ];
 }

@@ -49,7 +49,8 @@ export interface UNetBuildOptions extends BuildContextOptions, ModelWeightsOptio
   readonly gradientCheckpointing?: boolean;
   /**
    * Self-attention scores [B, heads, HW, HW] above this many bytes are computed in query chunks (diffusers' sliced
-   * attention), which bounds peak memory at large latents. @default 512 MiB
+   * attention). Off by default: on ORT 1.30 CPU, SD 2.1 at 96² peaked at 7.31 GiB chunked at 512 MiB vs 7.38 GiB
+   * unchunked (ORT's memory planning keeps the chunks' buffers), at the same speed. @default no chunking
    */
   readonly maxAttentionScoreBytes?: number;
 }
@@ -95,7 +96,7 @@ export function buildUNet(g: Graph, config: UNetBuildConfig, weights: WeightSour
   const bias: CrossAttentionBias = { ...(logitBias ? { logitBias } : {}), ...(collage ? { collage } : {}) };
 
   const temb = timeEmbedding(ctx, timestep, config);
-  const state: UNetState = { ctx, levels, config, temb: g.silu(temb), context, bias, checkpointing: options.gradientCheckpointing ?? false, maxScoreBytes: options.maxAttentionScoreBytes ?? 512 * 2 ** 20 };
+  const state: UNetState = { ctx, levels, config, temb: g.silu(temb), context, bias, checkpointing: options.gradientCheckpointing ?? false, maxScoreBytes: options.maxAttentionScoreBytes ?? Infinity };
   let h = ctx.tap('conv_in.out', conv2d(ctx, 'conv_in', sample, levels.channels[0]!, 3));
   const skips: Value[] = [h];
   levels.down.forEach((type, i) => {
