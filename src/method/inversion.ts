@@ -3,9 +3,11 @@
 // AdamW on the masked denoising loss mean((ε̂ − ε)² · M), with gradients from the engine's autodiff through the
 // text encoder and the UNet with respect to the embedding only. Learned vectors are cached (embedding-cache.ts).
 //
-// Init measured (test/method/inversion.test.ts, tiny models, 100 steps, batch 16, same seed and evaluation set): the
-// evaluation loss fell by a factor 1.000135 from the head noun and 1.000114 from "a", so 'head-noun' is the default
-// (the tiny random models barely listen to text: the margin is small, re-measure on a real model).
+// Differs from method.md (init from "a"): the default init is the head noun, because on the tiny models (100 steps,
+// batch 16, same seed and evaluation set, test/method/inversion.test.ts) the evaluation loss fell by a factor
+// 1.000135 from the head noun and 1.000114 from "a" (the tiny random models barely listen to text: re-measure on SD).
+// Loss: mean((ε̂ − ε)² · M) as issue 9 writes it; for the binary masks of opaque layers it equals method.md's
+// mean(((ε̂ − ε) · M)²), at soft edges it weighs by M rather than M².
 import { backgroundOf, compositeOver, placeDocumentLayers, resizeArea, type LayerId } from '../collage/index.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
 import { AdamW } from '../engine/index.ts';
