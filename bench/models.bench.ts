@@ -15,7 +15,7 @@ import { float32, numel, type Tensor } from '../src/tensor.ts';
 import { formatTable, timeMs, type Bench, type BenchRow } from './table.ts';
 
 /** runwayml/stable-diffusion-v1-5 unet/config.json (the keys the builder reads). */
-const SD15: UNetBuildConfig = {
+export const SD15: UNetBuildConfig = {
   in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280], layers_per_block: 2,
   down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
   up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'], mid_block_type: 'UNetMidBlock2DCrossAttn',
@@ -27,10 +27,10 @@ const SD21: UNetBuildConfig = { ...SD15, attention_head_dim: [5, 10, 20, 20], cr
 
 const EMPTY: WeightSource = { path: 'random weights', names: () => [], has: () => false, info: () => ({ shape: [] }), readFloat32: () => new Float32Array(0) };
 /** Largest SD weight: an up-block conv1 over 2560 concatenated channels, 1280 × 2560 × 3 × 3. */
-const POOL_SIZE = 1280 * 2560 * 9 + 2 ** 20;
+export const POOL_SIZE = 1280 * 2560 * 9 + 2 ** 20;
 
 /** Uniform values of std 0.02 (the usual init scale; keeps activations finite and away from denormals). */
-function randomPool(size: number): Float32Array {
+export function randomPool(size: number): Float32Array {
   const pool = new Float32Array(size);
   let s = 0x9e3779b9;
   for (let i = 0; i < size; i++) {
@@ -56,7 +56,7 @@ function graphFlops(nodes: readonly Node[]): number {
   return flops;
 }
 
-function build(config: UNetBuildConfig, sizeLatPx: number, pool: Float32Array, collage: boolean): { g: Graph; unet: UNetValues; buildMs: number } {
+export function build(config: UNetBuildConfig, sizeLatPx: number, pool: Float32Array, collage: boolean): { g: Graph; unet: UNetValues; buildMs: number } {
   const t0 = performance.now();
   const g = new Graph();
   let next = 0;
@@ -71,7 +71,7 @@ function build(config: UNetBuildConfig, sizeLatPx: number, pool: Float32Array, c
 }
 
 /** Unit-variance inputs (pool std 0.02 × 50) and, with the collage bias, w⁻ = 0.8 on a third of the queries for 7 tokens. */
-function feeds(unet: UNetValues, pool: Float32Array, collage: boolean): Record<string, Tensor> {
+export function feeds(unet: UNetValues, pool: Float32Array, collage: boolean): Record<string, Tensor> {
   const unit = (shape: readonly number[], offset: number): Tensor => float32(shape, pool.slice(offset, offset + numel(shape)).map((v) => v * 50));
   const f: Record<string, Tensor> = { sample: unit(unet.sample.shape, 11), timestep: float32([2], [801, 801]), encoder_hidden_states: unit(unet.encoderHiddenStates.shape, 17) };
   if (collage) {
