@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import { composeCollage, encodePng, loadCollage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 import { ClipTokenizer } from '../text/index.ts';
-// io/ has no index.ts yet; switch to '../io/index.ts' when it lands.
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../io/index.ts';
 
 export function registerComposeCommand(program: Command): void {
   program

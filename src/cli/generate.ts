@@ -6,7 +6,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCollage, loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
-import { readImage, readPngText, writePng } from '../io/image.ts';
+import { readImage, readPngText, writePng } from '../io/index.ts';
 import { COLLAGE_KEY, generate, regenerate, resolveGenerateOptions, resultPngText, type CollageInput, type GenerateOptions } from '../method/index.ts';
 import { parseSchedulerId, SCHEDULER_IDS } from '../sampling/index.ts';
 import { parseIntegerOption } from './integer-option.ts';

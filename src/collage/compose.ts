@@ -3,7 +3,8 @@
 import { planCollage, type CollagePlan, type PlanCollageOptions } from './plan.ts';
 import type { CollageDocument } from './document.ts';
 import type { CollageImages } from './load.ts';
-import { greyImage, type RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
+import { greyImage } from './raster.ts';
 import { formatSpanTable } from './spans.ts';
 
 /** One output image and its file name. */

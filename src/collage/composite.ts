@@ -1,6 +1,7 @@
 // Compositing (method.md §2): straight-alpha "over", bottom to top, onto an opaque background, and the visible
 // masks m_i = α_i · Π_{j above i} (1 − α_j).
-import type { PlacedLayer, RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
+import type { PlacedLayer } from './raster.ts';
 
 /** An opaque canvas in [0, 1]. @property rgb [H*W*3] */
 export interface Canvas {

@@ -1,7 +1,7 @@
 // Decoding and encoding layer images through sharp. Temporary home: io/ owns file formats long-term; this
 // file moves to io/image.ts's readImage/writePng once that lands.
 import sharp from 'sharp';
-import type { RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
 
 /** Largest image accepted, px: a 24-megapixel photo fits; placement may hold a float copy (16 B/px) of it. */
 export const MAX_IMAGE_PIXELS = 6144 * 6144;

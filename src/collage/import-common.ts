@@ -3,11 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../errors.ts';
-// io/ has no index.ts yet; switch this import to '../io/index.ts' when it lands.
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic, type RgbaImage } from '../io/index.ts';
 import { CANVAS_MAX_PX, CANVAS_MIN_PX, CANVAS_MULTIPLE_PX, type CollageDocumentJson, type CollageLayerJson } from './document-schema.ts';
 import { encodePng } from './image-codec.ts';
-import type { RgbaImage } from './raster.ts';
 
 /** An imported collage: the document JSON (layer `image` keys are `layers/<id>.png`) and the layer pixels. */
 export interface ImportedCollage {

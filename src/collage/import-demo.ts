@@ -16,7 +16,7 @@ import { InputError, type Problem } from '../errors.ts';
 import { decodeImage } from './image-codec.ts';
 import { importedCollage, type ImportedCollage, type ImportedLayer } from './import-common.ts';
 import { rasterizePolygon } from './polygon-mask.ts';
-import type { RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
 
 /** The demo's canvas side, px. */
 export const DEMO_CANVAS_PX = 512;

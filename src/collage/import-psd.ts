@@ -3,7 +3,7 @@
 import { initializeCanvas, readPsd, type Layer } from 'ag-psd';
 import { InputError } from '../errors.ts';
 import { checkImportedCanvas, importedCollage, withOpacity, type ImportedCollage, type ImportedLayer } from './import-common.ts';
-import type { RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
 
 // ag-psd allocates pixel buffers through createImageData, which by default asks a canvas for them; plain
 // buffers are all we need (no canvas in Node), and no path we use draws on a canvas.

@@ -3,6 +3,8 @@ export * from './document-schema.ts';
 export * from './document.ts';
 export * from './load.ts';
 export * from './raster.ts';
+// The straight-alpha RGBA image type is io/'s; re-exported because plans and importers hand it out.
+export type { RgbaImage } from '../io/index.ts';
 export * from './placement.ts';
 export * from './composite.ts';
 export * from './mask-pyramid.ts';

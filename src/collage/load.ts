@@ -5,7 +5,7 @@ import { CollageError, type Problem } from '../errors.ts';
 import { parseCollageDocument, type CollageDocument, type ImageRef, type LayerId } from './document.ts';
 import { FIXES } from './document-schema.ts';
 import { decodeImage } from './image-codec.ts';
-import type { RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
 
 /** The decoded images of a document. */
 export interface CollageImages {

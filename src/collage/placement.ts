@@ -1,6 +1,7 @@
 // Places a layer image on the canvas (collage-format.md: scale about the top-left, rotation about the layer
 // centre, then x, y): inverse-mapped bilinear sampling of premultiplied colour, so edges fade without halos.
-import { premultiply, type PlacedLayer, type RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
+import { premultiply, type PlacedLayer } from './raster.ts';
 
 /** Where a layer lands on the canvas. */
 export interface LayerPlacement {

@@ -9,7 +9,8 @@ import type { CollageImages } from './load.ts';
 import { attentionResolutions as resolutionsOf, maskPyramid, resizeArea, type Resolution } from './mask-pyramid.ts';
 import { noiseStrengthMap } from './noise-map.ts';
 import { coverPlacement, placeLayer } from './placement.ts';
-import type { PlacedLayer, RgbaImage } from './raster.ts';
+import type { RgbaImage } from '../io/index.ts';
+import type { PlacedLayer } from './raster.ts';
 import { resolveSceneText } from './scene-text.ts';
 import { attentionCoefficients, tokenSpans, type TextTokenizer, type TokenizedText } from './spans.ts';
 

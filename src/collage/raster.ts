@@ -1,12 +1,6 @@
-// Raster types of the collage layer: straight-alpha RGBA images (the io/ edge form) and premultiplied float
-// layers on the canvas (what placement produces and compositing consumes).
-
-/** An image as decoded: HWC RGBA, straight alpha, row-major. @property data [H*W*4] */
-export interface RgbaImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
+// Raster types of the collage layer: premultiplied float layers on the canvas (what placement produces and
+// compositing consumes), made from io/'s straight-alpha RgbaImage.
+import type { RgbaImage } from '../io/index.ts';
 
 /**
  * A layer resampled onto the canvas: premultiplied colour in [0, 1] and coverage alpha in [0, 1].

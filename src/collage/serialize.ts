@@ -1,10 +1,9 @@
 // A parsed collage document back to its JSON form (collage-format.md), images inlined as PNG data URIs, so one
 // JSON value (e.g. in a result PNG's metadata) re-runs or edits a result anywhere.
-import { encodePng } from '../io/image.ts';
+import { encodePng, type RgbaImage } from '../io/index.ts';
 import type { CollageDocumentJson, CollageLayerJson } from './document-schema.ts';
 import type { CollageDocument, GenerationSettings } from './document.ts';
 import type { CollageImages } from './load.ts';
-import type { RgbaImage } from './raster.ts';
 
 async function dataUri(image: RgbaImage): Promise<string> {
   return `data:image/png;base64,${Buffer.from(await encodePng(image)).toString('base64')}`;

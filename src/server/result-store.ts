@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeImage, encodePng, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 // io/ has no index.ts yet; switch to '../io/index.ts' when it lands.
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../io/index.ts';
 import type { ResultJson } from './api-types.ts';
 
 /** Result and job ids: what the server mints; anything else (`..`, `/`, `%2e`) is refused before touching disk. */
