@@ -3,7 +3,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeCollage, encodePng, loadCollage, type RgbaImage } from '../src/collage/index.ts';
+import { composeCollage, loadCollage } from '../src/collage/index.ts';
+import { encodePng, type RgbaImage } from '../src/io/index.ts';
 import { timeMs, type Bench } from './table.ts';
 
 /** A w×h RGBA layer with a soft round alpha edge (a typical cut-out). */

@@ -4,10 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { composeCollage, encodePng, loadCollage } from '../collage/index.ts';
+import { composeCollage, loadCollage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 import { ClipTokenizer } from '../text/index.ts';
-import { writeFileAtomic } from '../io/index.ts';
+import { writePng } from '../io/index.ts';
 
 export function registerComposeCommand(program: Command): void {
   program
@@ -27,7 +27,7 @@ export function registerComposeCommand(program: Command): void {
       }
       for (const { fileName, image } of result.outputs) {
         const path = join(options.out, fileName);
-        await writeFileAtomic(path, await encodePng(image));
+        await writePng(path, image);
         console.log(`wrote ${path}`);
       }
       const { plan } = result;

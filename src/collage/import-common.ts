@@ -3,9 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { writeFileAtomic, type RgbaImage } from '../io/index.ts';
+import { writeFileAtomic, writePng, type RgbaImage } from '../io/index.ts';
 import { CANVAS_MAX_PX, CANVAS_MIN_PX, CANVAS_MULTIPLE_PX, type CollageDocumentJson, type CollageLayerJson } from './document-schema.ts';
-import { encodePng } from './image-codec.ts';
 
 /** An imported collage: the document JSON (layer `image` keys are `layers/<id>.png`) and the layer pixels. */
 export interface ImportedCollage {
@@ -73,7 +72,7 @@ export async function writeImportedCollage(inputPath: string, imported: Imported
   const written: string[] = [];
   for (const [id, image] of imported.images) {
     const path = join(dir, 'layers', `${id}.png`);
-    await writeFileAtomic(path, await encodePng(image));
+    await writePng(path, image);
     written.push(path);
   }
   const docPath = join(dir, `${name}.collage.json`);

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, type Problem } from '../errors.ts';
-import { decodeImage } from './image-codec.ts';
+import { decodeLayerImage } from './layer-image.ts';
 import { importedCollage, type ImportedCollage, type ImportedLayer } from './import-common.ts';
 import { rasterizePolygon } from './polygon-mask.ts';
 import type { RgbaImage } from '../io/index.ts';
@@ -131,7 +131,7 @@ async function loadDemoImage(layer: DemoLayer, baseDir: string, where: string, p
   try {
     const path = url.replace(/^file:\/\//, '');
     const bytes = url.startsWith('data:') ? dataUriBytes(url) : await readFile(isAbsolute(path) ? path : resolve(baseDir, path));
-    return await decodeImage(bytes);
+    return await decodeLayerImage(bytes, where);
   } catch (e) {
     problems.push({ what: `cannot read the image ${url.slice(0, 60)} (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, where, fix: 'give the path of a PNG/JPEG/WebP relative to the JSON file' });
     return undefined;

@@ -2,7 +2,7 @@
 // stack is its top, so layers are reversed to bottom first; nested stacks add their x, y and opacity.
 import { unzipSync } from 'fflate';
 import { InputError } from '../errors.ts';
-import { decodeImage } from './image-codec.ts';
+import { decodeLayerImage } from './layer-image.ts';
 import { checkImportedCanvas, importedCollage, withOpacity, type ImportedCollage, type ImportedLayer } from './import-common.ts';
 
 interface OraLayer {
@@ -36,7 +36,7 @@ export async function importOra(bytes: Uint8Array, where: string): Promise<Impor
     if (png === undefined) throw new InputError({ what: `stack.xml names ${layer.src}, which the zip does not hold`, where, fix: 'save it again as .ora' });
     let image;
     try {
-      image = await decodeImage(png);
+      image = await decodeLayerImage(png, `${where} → ${layer.src}`);
     } catch (e) {
       throw new InputError({ what: `${layer.src} is not a readable PNG (${e instanceof Error ? e.message : String(e)})`, where, fix: 'save it again as .ora' });
     }

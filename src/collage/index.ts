@@ -13,7 +13,6 @@ export * from './spans.ts';
 export * from './noise-map.ts';
 export * from './auto-defaults.ts';
 export * from './plan.ts';
-export { decodeImage, encodePng } from './image-codec.ts';
 export * from './polygon-mask.ts';
 export * from './import-common.ts';
 export * from './import-psd.ts';

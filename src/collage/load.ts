@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { CollageError, type Problem } from '../errors.ts';
 import { parseCollageDocument, type CollageDocument, type ImageRef, type LayerId } from './document.ts';
 import { FIXES } from './document-schema.ts';
-import { decodeImage } from './image-codec.ts';
+import { decodeLayerImage } from './layer-image.ts';
 import type { RgbaImage } from '../io/index.ts';
 
 /** The decoded images of a document. */
@@ -81,7 +81,7 @@ export async function readImageRef(ref: ImageRef, where: string, problems: Probl
   }
   const name = ref.kind === 'file' ? ref.path : `the inline ${ref.mediaType} image`;
   try {
-    const image = await decodeImage(bytes);
+    const image = await decodeLayerImage(bytes, name);
     if (image.width === 0 || image.height === 0) {
       problems.push({ what: `${name} is ${image.width}×${image.height}`, where, fix: 'use an image with pixels' });
       return undefined;

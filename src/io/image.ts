@@ -33,14 +33,31 @@ async function readBytes(path: string): Promise<Buffer> {
   }
 }
 
+/** How strict `decodeImage` is; the defaults are sharp's. */
+export interface DecodeImageOptions {
+  /** Largest width × height accepted, px; a larger image is refused before it is decoded. @default 16383² (sharp's limit) */
+  readonly maxPixels?: number;
+  /**
+   * 'warning' also refuses images that libvips only warns about (e.g. a bad ICC profile); 'error' accepts those and
+   * refuses only images it cannot decode. @default 'warning'
+   */
+  readonly failOn?: 'warning' | 'error';
+}
+
 /**
  * Decodes image bytes (PNG, JPEG, WebP, … anything libvips reads) to RGBA uint8, EXIF orientation applied, sRGB.
  * @param where the file name for error messages
- * @throws InputError naming `where` when the bytes are not a readable image
+ * @throws InputError naming `where` when the bytes are not a readable image (the decoder's error is its `cause`)
  */
-export async function decodeImage(bytes: Uint8Array, where: string): Promise<RgbaImage> {
+export async function decodeImage(bytes: Uint8Array, where: string, options: DecodeImageOptions = {}): Promise<RgbaImage> {
+  const { maxPixels = 0x3fff * 0x3fff, failOn = 'warning' } = options;
   try {
-    const { data, info } = await sharp(bytes).autoOrient().toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn })
+      .autoOrient()
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 4) throw new Error(`decoded ${info.channels} channels`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {

@@ -1,7 +1,8 @@
 // POST /api/import: a PSD / OpenRaster / official-demo JSON file sent as base64 → a collage document whose layer
 // images are inline data URIs (the editor opens it as is). Demo JSON may only reference inline images here.
-import { encodePng, importDemo, importOra, importPsd, type ImportedCollage } from '../collage/index.ts';
+import { importDemo, importOra, importPsd, type ImportedCollage } from '../collage/index.ts';
 import { InputError, type Problem } from '../errors.ts';
+import { encodePng } from '../io/index.ts';
 import { isRecord } from './job-request.ts';
 
 /** Extensions POST /api/import accepts. */

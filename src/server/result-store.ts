@@ -3,10 +3,9 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { decodeImage, encodePng, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 // io/ has no index.ts yet; switch to '../io/index.ts' when it lands.
-import { writeFileAtomic } from '../io/index.ts';
+import { readImage, writeFileAtomic, writePng, type RgbaImage } from '../io/index.ts';
 import type { ResultJson } from './api-types.ts';
 
 /** Result and job ids: what the server mints; anything else (`..`, `/`, `%2e`) is refused before touching disk. */
@@ -65,7 +64,7 @@ export class ResultStore {
 
   /** Reads a result's image back (the previous image of a re-generation). */
   async readImage(id: string): Promise<RgbaImage> {
-    return decodeImage(await readFile(this.pngPath(id)));
+    return readImage(this.pngPath(id));
   }
 
   /** Reads the document a job was made from. */
@@ -99,7 +98,7 @@ export class ResultStore {
         height: image.height,
         seed: meta.seed + k,
       };
-      await writeFileAtomic(this.pngPath(id), await encodePng(image));
+      await writePng(this.pngPath(id), image);
       await writeFileAtomic(join(this.outDir, `${id}.json`), new TextEncoder().encode(JSON.stringify(record, null, 2) + '\n'));
       this.#results.set(id, record);
       saved.push(record);

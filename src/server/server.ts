@@ -4,7 +4,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { encodePng, type RgbaImage } from '../collage/index.ts';
+import { encodePng, type RgbaImage } from '../io/index.ts';
 import { InputError, isUserError } from '../errors.ts';
 import type { ProgressEvent } from '../progress.ts';
 import type { ApiErrorBody, CreateJobBody, HealthJson, JobEventMap, JobOptionsJson, ModelJson, RegenerateBody, ResultJson } from './api-types.ts';

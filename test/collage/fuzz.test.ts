@@ -4,7 +4,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../../src/errors.ts';
-import { encodePng, loadCollage, planCollage, type RgbaImage } from '../../src/collage/index.ts';
+import { loadCollage, planCollage } from '../../src/collage/index.ts';
+import { encodePng, type RgbaImage } from '../../src/io/index.ts';
 import { fakeTokenizer } from './fake-tokenizer.ts';
 
 /** mulberry32: a small seeded generator, so every failing case replays. */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { writePsdUint8Array } from 'ag-psd';
 import { strToU8, zipSync } from 'fflate';
 import { InputError } from '../../src/errors.ts';
-import { encodePng, importAndWrite, importDemo, importOra, importPsd, loadCollage, planCollage, rasterizePolygon, type RgbaImage } from '../../src/collage/index.ts';
+import { importAndWrite, importDemo, importOra, importPsd, loadCollage, planCollage, rasterizePolygon, type RgbaImage } from '../../src/collage/index.ts';
+import { encodePng } from '../../src/io/index.ts';
 
 /** A w×h image whose pixel (x, y) is (x·10, y·10, seed, alpha). */
 function pattern(w: number, h: number, seed: number, alpha = 255): RgbaImage {

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { decodeImage } from '../../src/collage/index.ts';
+import { decodeImage } from '../../src/io/index.ts';
 import { StableDiffusion } from '../../src/models/index.ts';
 import { createPipelineGenerator, createServer, type CollageServer } from '../../src/server/index.ts';
 import { referenceSkip } from '../support/reference.ts';
@@ -52,7 +52,7 @@ test('a job on the pipeline streams latent previews and stores a canvas-size ima
   assert.equal(result!.seed, 5);
   assert.equal(result!.steps, 3);
   assert.deepEqual((result!.record['layers'] as { id: string }[]).map((l) => l.id), ['a', 'b']);
-  const image = await decodeImage(new Uint8Array(await (await fetch(`${url}${result!.url}`)).arrayBuffer()));
+  const image = await decodeImage(new Uint8Array(await (await fetch(`${url}${result!.url}`)).arrayBuffer()), 'the result PNG');
   assert.deepEqual([image.width, image.height], [64, 64]);
 });
 

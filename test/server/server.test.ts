@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { strToU8, zipSync } from 'fflate';
-import { decodeImage, encodePng } from '../../src/collage/index.ts';
+import { decodeImage, encodePng } from '../../src/io/index.ts';
 import { postJson, readEvents, startTestServer, twoLayerDocument, waitForJob } from './support.ts';
 
 test('a job streams progress with previews, then its result, which is listed and served as a PNG', async () => {
@@ -26,7 +26,7 @@ test('a job streams progress with previews, then its result, which is listed and
     assert.deepEqual(listed.map((r) => r.id), [result[0]!.id]);
     const png = await fetch(`${server.url}${result[0]!.url}`);
     assert.equal(png.headers.get('content-type'), 'image/png');
-    const image = await decodeImage(new Uint8Array(await png.arrayBuffer()));
+    const image = await decodeImage(new Uint8Array(await png.arrayBuffer()), 'the result PNG');
     assert.deepEqual([image.width, image.height], [64, 64]);
     // The red layer at (4, 4): pixel (10, 10) is red in the preview generator's composite.
     assert.deepEqual([...image.data.subarray((10 * 64 + 10) * 4, (10 * 64 + 10) * 4 + 3)], [255, 0, 0]);

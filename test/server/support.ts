@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodePng } from '../../src/collage/index.ts';
+import { encodePng } from '../../src/io/index.ts';
 import { createPreviewGenerator, createServer, type CollageServer, type JobQueueOptions } from '../../src/server/index.ts';
 
 /** A solid RGBA square as a data:image/png URI. */

@@ -6,7 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { decodeImage } from '../../src/collage/index.ts';
+import { decodeImage } from '../../src/io/index.ts';
 import { buildEditor, chromiumSkip, startEditor, type EditorHarness } from './support.ts';
 
 const skip = chromiumSkip();
@@ -61,7 +61,7 @@ test('the wand clears a plain background, the lasso keeps its inside; the server
   await page.getByTestId('generate').click();
   await page.getByTestId('result-count').filter({ hasText: String(before + 1) }).waitFor();
   const sent = (await store.readDocument(store.list()[0]!.jobId)) as { layers: { image: string }[] };
-  const image = await decodeImage(new Uint8Array(Buffer.from(sent.layers[0]!.image.split(',')[1]!, 'base64')));
+  const image = await decodeImage(new Uint8Array(Buffer.from(sent.layers[0]!.image.split(',')[1]!, 'base64')), 'the sent layer');
   const alpha = (u: number, v: number): number => image.data[(v * image.width + u) * 4 + 3]!;
   assert.deepEqual([image.width, image.height], [200, 200]);
   assert.equal(alpha(4, 4), 0, 'white corner cleared by the wand');
