@@ -1,13 +1,9 @@
 // A parsed collage document back to its JSON form (collage-format.md), images inlined as PNG data URIs, so one
 // JSON value (e.g. in a result PNG's metadata) re-runs or edits a result anywhere.
-import { encodePng, type RgbaImage } from '../io/index.ts';
+import { pngDataUri } from '../io/index.ts';
 import type { CollageDocumentJson, CollageLayerJson } from './document-schema.ts';
 import type { CollageDocument, GenerationSettings } from './document.ts';
 import type { CollageImages } from './load.ts';
-
-async function dataUri(image: RgbaImage): Promise<string> {
-  return `data:image/png;base64,${Buffer.from(await encodePng(image)).toString('base64')}`;
-}
 
 function hexColour(rgb: readonly [number, number, number]): string {
   return `#${rgb.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
@@ -23,7 +19,7 @@ export async function documentToJson(doc: CollageDocument, images: CollageImages
     const image = images.layers.get(layer.id);
     layers.push({
       id: layer.id,
-      image: image ? await dataUri(image) : '',
+      image: image ? await pngDataUri(image) : '',
       text: layer.text,
       visible: layer.visible,
       x: layer.x,
@@ -37,7 +33,7 @@ export async function documentToJson(doc: CollageDocument, images: CollageImages
       ...(layer.canny === undefined ? {} : { canny: layer.canny }),
     });
   }
-  const background = doc.background.kind === 'color' ? hexColour(doc.background.rgb) : { image: images.background ? await dataUri(images.background) : '' };
+  const background = doc.background.kind === 'color' ? hexColour(doc.background.rgb) : { image: images.background ? await pngDataUri(images.background) : '' };
   return {
     version: 1,
     width: doc.width,

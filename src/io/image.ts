@@ -111,6 +111,14 @@ export async function encodePng(image: RgbaImage, text: Readonly<Record<string, 
   return Object.keys(text).length === 0 ? png : insertPngText(png, text);
 }
 
+/**
+ * The image as a `data:image/png;base64,…` URI: how documents, the server and the editor inline images.
+ * @example await pngDataUri({ width: 1, height: 1, data: new Uint8Array([255, 0, 0, 255]) }) // 'data:image/png;base64,iVBOR…'
+ */
+export async function pngDataUri(image: RgbaImage): Promise<string> {
+  return `data:image/png;base64,${Buffer.from(await encodePng(image)).toString('base64')}`;
+}
+
 /** Writes RGBA uint8 as a PNG file atomically, with text metadata. */
 export async function writePng(path: string, image: RgbaImage, text: Readonly<Record<string, string>> = {}): Promise<void> {
   await writeFileAtomic(path, await encodePng(image, text));

@@ -2,7 +2,7 @@
 // images are inline data URIs (the editor opens it as is). Demo JSON may only reference inline images here.
 import { importDemo, importOra, importPsd, type ImportedCollage } from '../collage/index.ts';
 import { InputError, type Problem } from '../errors.ts';
-import { encodePng } from '../io/index.ts';
+import { pngDataUri } from '../io/index.ts';
 import { isRecord } from './job-request.ts';
 
 /** Extensions POST /api/import accepts. */
@@ -66,7 +66,7 @@ async function inlineImages(imported: ImportedCollage): Promise<unknown> {
     imported.document.layers.map(async (layer) => {
       const image = imported.images.get(layer.id);
       if (image === undefined) return layer;
-      return { ...layer, image: `data:image/png;base64,${Buffer.from(await encodePng(image)).toString('base64')}` };
+      return { ...layer, image: await pngDataUri(image) };
     }),
   );
   return { ...imported.document, layers };

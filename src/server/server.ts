@@ -4,7 +4,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { encodePng, type RgbaImage } from '../io/index.ts';
+import { pngDataUri, type RgbaImage } from '../io/index.ts';
 import { InputError, isUserError } from '../errors.ts';
 import type { ProgressEvent } from '../progress.ts';
 import type { ApiErrorBody, CreateJobBody, HealthJson, JobEventMap, JobOptionsJson, ModelJson, RegenerateBody, ResultJson } from './api-types.ts';
@@ -209,8 +209,7 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
 async function progressJson(e: ProgressEvent): Promise<JobEventMap['progress']> {
   const base = { stage: e.stage, step: e.step, total: e.total, ...(e.detail === undefined ? {} : { detail: e.detail }) };
   if (e.preview === undefined) return base;
-  const png = await encodePng(e.preview);
-  return { ...base, preview: `data:image/png;base64,${Buffer.from(png).toString('base64')}` };
+  return { ...base, preview: await pngDataUri(e.preview) };
 }
 
 function errorBody(kind: string, problem: { what: string; where?: string; fix?: string }): ApiErrorBody {

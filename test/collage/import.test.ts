@@ -7,7 +7,7 @@ import { writePsdUint8Array } from 'ag-psd';
 import { strToU8, zipSync } from 'fflate';
 import { InputError } from '../../src/errors.ts';
 import { importAndWrite, importDemo, importOra, importPsd, loadCollage, planCollage, rasterizePolygon, type RgbaImage } from '../../src/collage/index.ts';
-import { encodePng } from '../../src/io/index.ts';
+import { encodePng, pngDataUri } from '../../src/io/index.ts';
 
 /** A w×h image whose pixel (x, y) is (x·10, y·10, seed, alpha). */
 function pattern(w: number, h: number, seed: number, alpha = 255): RgbaImage {
@@ -109,7 +109,7 @@ test('official demo state: scale, negative position, rotation, polygon cut-out a
       layers: [
         { id: 0, key: 'k0', originalImgUrl: 'room.png', textPrompt: 'room', cacStrength: 0.2, cannyStrength: 0.1, negativeStrength: 0.3, noiseStrength: 0.9,
           transform: { position: { x: -0.05, y: 0.1 }, scale: 1 / 32, rotation: 0 }, polygon: [] },
-        { id: 1, key: 'k1', originalImgUrl: `data:image/png;base64,${Buffer.from(await encodePng(mug)).toString('base64')}`, textPrompt: 'blue mug',
+        { id: 1, key: 'k1', originalImgUrl: await pngDataUri(mug), textPrompt: 'blue mug',
           cacStrength: 0.8, negativeStrength: 0.85, cannyStrength: 0.5, noiseStrength: 0.3,
           transform: { position: { x: 0.5, y: 0.25 }, scale: 0.0078125, rotation: 15 },
           polygon: [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }] },

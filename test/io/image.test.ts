@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
-import { encodePng, imageToFloat, imageToUint8, readImage, readImageFloat, readPngText, writePng, type RgbaImage } from '../../src/io/image.ts';
+import { decodeImage, encodePng, imageToFloat, imageToUint8, pngDataUri, readImage, readImageFloat, readPngText, writePng, type RgbaImage } from '../../src/io/image.ts';
 import { crc32, extractPngText } from '../../src/io/png-text.ts';
 
 function tmp(): string {
@@ -51,6 +51,14 @@ test('PNG text chunks round-trip: tEXt for Latin-1, iTXt for other text, JSON in
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a PNG data URI carries the exact RGBA pixels after its data:image/png;base64 prefix', async () => {
+  const uri = await pngDataUri(IMAGE);
+  const prefix = 'data:image/png;base64,';
+  assert.equal(uri.slice(0, prefix.length), prefix);
+  const back = await decodeImage(Buffer.from(uri.slice(prefix.length), 'base64'), 'the data URI');
+  assert.deepEqual([back.width, back.height, ...back.data], [3, 2, ...IMAGE.data]);
 });
 
 test('CRC-32 matches the PNG reference value of "IEND"', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { regenerationPlan } from '../../src/method/index.ts';
 import { loadCollageImages, parseCollageDocument, planCollage, type RgbaImage } from '../../src/collage/index.ts';
-import { encodePng } from '../../src/io/image.ts';
+import { pngDataUri } from '../../src/io/index.ts';
 import { CollageError } from '../../src/errors.ts';
 
 const SIZE = 64;
@@ -12,7 +12,7 @@ const SIZE = 64;
 async function square(rgb: [number, number, number], size: number): Promise<string> {
   const data = new Uint8Array(size * size * 4);
   for (let p = 0; p < size * size; p++) data.set([...rgb, 255], p * 4);
-  return `data:image/png;base64,${Buffer.from(await encodePng({ width: size, height: size, data })).toString('base64')}`;
+  return pngDataUri({ width: size, height: size, data });
 }
 
 async function collage() {

@@ -2,14 +2,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodePng } from '../../src/io/index.ts';
+import { pngDataUri as encodePngDataUri } from '../../src/io/index.ts';
 import { createPreviewGenerator, createServer, type CollageServer, type JobQueueOptions } from '../../src/server/index.ts';
 
 /** A solid RGBA square as a data:image/png URI. */
 export async function pngDataUri(size: number, rgba: readonly [number, number, number, number]): Promise<string> {
   const data = new Uint8Array(size * size * 4);
   for (let i = 0; i < size * size; i++) data.set(rgba, i * 4);
-  return `data:image/png;base64,${Buffer.from(await encodePng({ width: size, height: size, data })).toString('base64')}`;
+  return encodePngDataUri({ width: size, height: size, data });
 }
 
 /** A valid 64×64 two-layer document (red square "a" under blue square "b"). */
