@@ -1,6 +1,7 @@
 // The benchmark's model-based methods (world.md "Benchmark cases", method.md §9): text-to-image, SDEdit, and
 // Collage Diffusion with its mechanisms added one by one. They share one model per process, loaded on first use.
-// Settings (`eval --set key=value`): model (default embedded), steps (default 20), seed offset (default 0).
+// Settings (`eval --set key=value`): model (default embedded), steps (default 20), seed offset (default 0),
+// inversion-steps (default: the inversion defaults).
 import { loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 import { registerEvalMethod, type MethodInput, type MethodContext } from '../eval/index.ts';
@@ -85,6 +86,7 @@ export function registerModelEvalMethods(): void {
           ...m.switches,
           steps: integerSetting(context.settings, 'steps', 20),
           seed: input.index + integerSetting(context.settings, 'seed', 0),
+          ...(context.settings['inversion-steps'] === undefined ? {} : { inversionOptions: { steps: integerSetting(context.settings, 'inversion-steps', 250) } }),
           ...(context.signal ? { signal: context.signal } : {}),
         });
         return toRgb(result.images[0]!);

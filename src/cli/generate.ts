@@ -23,6 +23,7 @@ interface GenerateFlags {
   guidance?: string;
   n: string;
   inversion: boolean;
+  inversionSteps?: string;
   attentionMask: boolean;
   uniformNoise?: boolean;
   txt2img?: boolean;
@@ -45,6 +46,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--guidance <g>', 'classifier-free guidance scale (default: the document, else 7.5)')
     .option('--n <k>', 'number of variants', '1')
     .option('--no-inversion', 'skip per-layer textual inversion')
+    .option('--inversion-steps <n>', 'optimisation steps per inverted layer (default 250; results are cached per layer)')
     .option('--no-attention-mask', 'skip cross-attention masking')
     .option('--uniform-noise', 'one noise strength everywhere (SDEdit baseline)')
     .option('--txt2img', 'ignore the composite: text-to-image of the scene text (baseline)')
@@ -122,6 +124,7 @@ function optionsFromFlags(flags: GenerateFlags): GenerateOptions {
     ...(guidance === undefined ? {} : { guidance }),
     n: parseIntegerOption(flags.n, '--n', 1, 64),
     inversion: flags.inversion,
+    ...(flags.inversionSteps === undefined ? {} : { inversionOptions: { steps: parseIntegerOption(flags.inversionSteps, '--inversion-steps', 1, 100000) } }),
     attentionMask: flags.attentionMask,
     uniformNoise: flags.uniformNoise === true,
     txt2img: flags.txt2img === true,

@@ -5,6 +5,7 @@ import type { ProgressCallback } from '../progress.ts';
 import { SCHEDULER_IDS, isSchedulerId, type SchedulerId } from '../sampling/index.ts';
 import type { GenerationSettings } from '../collage/index.ts';
 import { BIAS_SCHEDULES, type BiasSchedule } from './attention-bias.ts';
+import type { InversionOptions } from './inversion-options.ts';
 
 export interface GenerateOptions {
   /** Denoising steps. @default document, else 30 */ readonly steps?: number;
@@ -18,6 +19,8 @@ export interface GenerateOptions {
   /** Ignore the composite: plain text-to-image of the scene text (a baseline). @default false */ readonly txt2img?: boolean;
   /** f(σ) schedule. @default 'log-log' */ readonly biasSchedule?: BiasSchedule;
   /** Send a latent preview with each denoising progress event. @default false */ readonly preview?: boolean;
+  /** Textual-inversion settings (steps, lr, batch, cache, …; inversion-options.ts). @default its defaults, seed 0 */
+  readonly inversionOptions?: Omit<InversionOptions, 'onProgress' | 'signal'>;
   readonly onProgress?: ProgressCallback;
   readonly signal?: AbortSignal;
 }

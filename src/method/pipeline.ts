@@ -10,7 +10,9 @@ import { float32, int64, type Tensor } from '../tensor.ts';
 import type { ClipTokenizer } from '../text/index.ts';
 import { attentionBiasFeed } from './attention-bias.ts';
 import { imageToTensor, tensorToImages } from './image-tensor.ts';
+import { invertLayers, learnedToken } from './inversion.ts';
 import { NoiseControl } from './noise-control.ts';
+import { encodePromptWithTokens } from './prompt-embeddings.ts';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.ts';
 import { regenerationPlan } from './regenerate.ts';
 
@@ -38,8 +40,8 @@ export interface GenerateResult {
  *   model cannot do; CancelledError when `options.signal` fires
  */
 export async function generate(collage: CollageInput, model: StableDiffusion, options: GenerateOptions = {}): Promise<GenerateResult> {
-  const { plan, tokenizer, opts } = await planForModel(collage, model, options);
-  return generateFromPlan(plan, model, tokenizer, opts, options);
+  const { plan, tokenizer, opts, learned } = await planForModel(collage, model, options);
+  return generateFromPlan(plan, model, tokenizer, opts, options, learned);
 }
 
 /**
@@ -49,23 +51,41 @@ export async function generate(collage: CollageInput, model: StableDiffusion, op
  * @throws CollageError for unknown layer ids or a previous image of another size, before any model work
  */
 export async function regenerate(previous: RgbaImage, collage: CollageInput, layerIds: readonly string[], model: StableDiffusion, options: GenerateOptions = {}): Promise<GenerateResult> {
-  const { plan, tokenizer, opts } = await planForModel(collage, model, options);
-  return generateFromPlan(regenerationPlan(plan, collage, previous, layerIds), model, tokenizer, opts, options);
+  const { plan, tokenizer, opts, learned } = await planForModel(collage, model, options);
+  return generateFromPlan(regenerationPlan(plan, collage, previous, layerIds), model, tokenizer, opts, options, learned);
 }
 
-/** Validation and planning, before any model work: options, the size the model can do, the collage plan. */
-async function planForModel(collage: CollageInput, model: StableDiffusion, options: GenerateOptions): Promise<{ plan: CollagePlan; tokenizer: ClipTokenizer; opts: ResolvedGenerateOptions }> {
+/**
+ * Validation and planning, then the layers' tokens: options, the size the model can do, the collage plan (with a
+ * learned token before each inverted layer's words, so the 75-token limit counts them), then textual inversion
+ * (method.md §5; cached per layer) or the layers' embedding files.
+ */
+async function planForModel(collage: CollageInput, model: StableDiffusion, options: GenerateOptions): Promise<{ plan: CollagePlan; tokenizer: ClipTokenizer; opts: ResolvedGenerateOptions; learned: Map<string, Float32Array> }> {
   const opts = resolveGenerateOptions(options, collage.document.generation);
   checkModelCanDoSize(model, collage.document);
   const tokenizer = await model.tokenizer();
-  const plan = planCollage(collage.document, collage.images, { latentScale: model.vaeScaleFactor, attentionResolutions: attentionFactors(model), tokenizer, ...(options.signal ? { signal: options.signal } : {}) });
-  return { plan, tokenizer, opts };
+  const withTokens = opts.inversion && !opts.txt2img ? collage.document.layers.filter((l) => l.visible && (l.invert || l.embedding !== undefined)) : [];
+  const learnedTokens = new Map(withTokens.map((l) => [l.id as string, learnedToken(l.id)]));
+  tokenizer.addTokens([...learnedTokens.values()]);
+  const plan = planCollage(collage.document, collage.images, {
+    latentScale: model.vaeScaleFactor,
+    attentionResolutions: attentionFactors(model),
+    tokenizer,
+    learnedTokens,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const vectors = withTokens.length === 0 ? new Map() : await invertLayers(collage, model, { ...options.inversionOptions, seed: options.inversionOptions?.seed ?? 0, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const learned = new Map<string, Float32Array>([...vectors].map(([id, v]) => [learnedToken(id), v]));
+  return { plan, tokenizer, opts, learned };
 }
 
-/** The steps after planning; `regenerate` enters here with its own plan. */
-export async function generateFromPlan(plan: CollagePlan, model: StableDiffusion, tokenizer: ClipTokenizer, opts: ResolvedGenerateOptions, callbacks: Pick<GenerateOptions, 'onProgress' | 'signal'> = {}): Promise<GenerateResult> {
+/**
+ * The steps after planning; `regenerate` enters here with its own plan.
+ * @param learned token string ("<id>") → its embedding [D], for the tokens the plan's scene text holds
+ */
+export async function generateFromPlan(plan: CollagePlan, model: StableDiffusion, tokenizer: ClipTokenizer, opts: ResolvedGenerateOptions, callbacks: Pick<GenerateOptions, 'onProgress' | 'signal'> = {}, learned: ReadonlyMap<string, Float32Array> = new Map()): Promise<GenerateResult> {
   const { signal, onProgress } = callbacks;
-  const { cond, uncond } = await encodePrompts(model, tokenizer, plan);
+  const { cond, uncond } = await encodePrompts(model, tokenizer, plan, learned);
   throwIfAborted(signal, 'generation');
 
   const images: RgbaImage[] = [];
@@ -113,8 +133,13 @@ export function checkModelCanDoSize(model: StableDiffusion, doc: CollageDocument
   }
 }
 
-/** Conditional (scene text) and unconditional (negative prompt) embeddings, [1, 77, D] each. */
-async function encodePrompts(model: StableDiffusion, tokenizer: ClipTokenizer, plan: CollagePlan): Promise<{ cond: Tensor<'float32'>; uncond: Tensor<'float32'> }> {
+/** Conditional (scene text, learned tokens spliced in) and unconditional (negative prompt) embeddings, [1, 77, D] each. */
+async function encodePrompts(model: StableDiffusion, tokenizer: ClipTokenizer, plan: CollagePlan, learned: ReadonlyMap<string, Float32Array>): Promise<{ cond: Tensor<'float32'>; uncond: Tensor<'float32'> }> {
+  if (learned.size > 0) {
+    const cond = await encodePromptWithTokens(model, tokenizer, plan.sceneText, learned);
+    const { promptEmbeds: uncond } = await model.encodeText(int64([1, 77], tokenizer.tokenize(plan.negativePrompt).ids));
+    return { cond, uncond };
+  }
   const ids = [plan.tokens?.ids ?? tokenizer.tokenize(plan.sceneText).ids, tokenizer.tokenize(plan.negativePrompt).ids];
   const length = ids[0]!.length;
   const { promptEmbeds } = await model.encodeText(int64([2, length], [...ids[0]!, ...ids[1]!]));

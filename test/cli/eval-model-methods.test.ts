@@ -11,7 +11,7 @@ test('eval runs the model-based methods on benchmark cases with a given model an
   const dir = mkdtempSync(join(tmpdir(), 'collage-eval-'));
   process.env['COLLAGE_CACHE_DIR'] = join(dir, 'cache');
   const model = makeTinyModelFolder();
-  const code = await main(['eval', '--cases', '2', '--size', '64', '--methods', 'sdedit,collage-diffusion,txt2img', '--set', `model=${model}`, '--set', 'steps=2', '-o', join(dir, 'report')]);
+  const code = await main(['eval', '--cases', '2', '--size', '64', '--methods', 'sdedit,collage-diffusion,txt2img', '--set', `model=${model}`, '--set', 'steps=2', '--set', 'inversion-steps=2', '-o', join(dir, 'report')]);
   assert.equal(code, 0);
   const report = readFileSync(join(dir, 'report', 'report.md'), 'utf8');
   for (const id of ['sdedit', 'collage-diffusion', 'txt2img']) assert.match(report, new RegExp(`\\| ${id} `));

@@ -64,3 +64,23 @@ test('the attention mask changes the image and can be switched off', { skip }, a
   const off = await generate(collage, model, { steps: 3, seed: 1, inversion: false, attentionMask: false });
   assert.notDeepEqual(on.images[0]!.data, off.images[0]!.data);
 });
+
+test('with inversion each inverted layer gets a learned token inside its span, and the result differs from no inversion', { skip }, async () => {
+  const collage = await threeLayerCollage();
+  const cacheDir = mkdtempSync(join(tmpdir(), 'collage-embeddings-'));
+  const events: string[] = [];
+  const withTokens = await generate(collage, model, {
+    steps: 2,
+    seed: 4,
+    inversionOptions: { steps: 2, batch: 1, cacheDir },
+    onProgress: (e) => e.stage === 'invert' && e.step === e.total && events.push(e.detail ?? ''),
+  });
+  assert.match(withTokens.plan.sceneText, /<sun> sun over <sea> blue sea and <boat> red boat/);
+  for (const layer of withTokens.plan.layers) {
+    const first = layer.tokenIndices![0]!;
+    assert.equal(withTokens.plan.tokens!.offsets[first]![1] - withTokens.plan.tokens!.offsets[first]![0], layer.id.length + 2, `${layer.id}: the span starts with its learned token`);
+  }
+  assert.equal(events.length, 3, 'one inversion per layer');
+  const without = await generate(collage, model, { steps: 2, seed: 4, inversion: false });
+  assert.notDeepEqual(withTokens.images[0]!.data, without.images[0]!.data);
+});
