@@ -84,3 +84,14 @@ test('with inversion each inverted layer gets a learned token inside its span, a
   const without = await generate(collage, model, { steps: 2, seed: 4, inversion: false });
   assert.notDeepEqual(withTokens.images[0]!.data, without.images[0]!.data);
 });
+
+test('a canvas the model cannot do is a model error naming the nearest sizes that work', async () => {
+  const { checkModelCanDoSize } = await import('../../src/method/index.ts');
+  const sd15Like = { vaeScaleFactor: 8, unetConfig: { block_out_channels: [320, 640, 1280, 1280] } } as unknown as StableDiffusion;
+  const doc = parseCollageDocument({ width: 520, height: 512, prompt: 'a cat', layers: [] }, 'cat.collage.json');
+  assert.throws(() => checkModelCanDoSize(sd15Like, doc), (e: unknown) => {
+    assert.ok(e instanceof Error && e.name === 'ModelError');
+    assert.match(e.message, /cat\.collage\.json → width: width 520 is not a multiple of 64, which this model needs \(fix: use 512 or 576\)/);
+    return true;
+  });
+});
