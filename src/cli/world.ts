@@ -7,7 +7,7 @@ import {
   imageGrid,
   makeCase,
   writeCaseFiles,
-  writeFileAtomically,
+  writeTextFile,
   writePngFile,
 } from '../eval/index.ts';
 import { MAX_SCENE_INDEX } from '../world/index.ts';
@@ -46,7 +46,7 @@ export async function worldSample(options: WorldSampleOptions): Promise<void> {
     scenes.push(c.groundTruth);
     console.log(`${join(options.out, name, CASE_FILES.document)}  ${c.text}`);
   }
-  await writeFileAtomically(join(options.out, 'captions.txt'), `${captions.join('\n')}\n`);
+  await writeTextFile(join(options.out, 'captions.txt'), `${captions.join('\n')}\n`);
   const cols = Math.min(4, n);
   const rows = [];
   for (let r = 0; r < scenes.length; r += cols) rows.push(scenes.slice(r, r + cols));

@@ -54,4 +54,4 @@ export {
 export { writeReport, summaryTable, REPORT_FILES } from './report.ts';
 export { metricsPlotSpec, renderMetricsPlot, type RunSummary } from './plot.ts';
 export { imageGrid } from './grid.ts';
-export { writeCaseFiles, writePngFile, writeFileAtomically, encodePng, CASE_FILES } from './files.ts';
+export { writeCaseFiles, writePngFile, writeTextFile, CASE_FILES } from './files.ts';

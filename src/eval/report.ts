@@ -1,8 +1,10 @@
 // The benchmark report: report.md (table of mean [95% interval] per method and metric, plot, image grid),
 // results.json (every per-case value), metrics.svg/png and grid.png.
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/index.ts';
 import type { Estimate } from './bootstrap.ts';
-import { writeFileAtomically, writePngFile } from './files.ts';
+import { writePngFile } from './files.ts';
 import { imageGrid } from './grid.ts';
 import { METRIC_IDS, METRIC_INFO } from './metrics.ts';
 import { renderMetricsPlot, type RunSummary } from './plot.ts';
@@ -73,8 +75,9 @@ function markdown(run: BenchmarkRun, summary: RunSummary): string {
 export async function writeReport(dir: string, run: BenchmarkRun): Promise<readonly string[]> {
   const summary = summarizeRun(run);
   const written: string[] = [];
+  await mkdir(dir, { recursive: true });
   const put = async (name: string, content: Uint8Array | string): Promise<void> => {
-    await writeFileAtomically(join(dir, name), content);
+    await writeFileAtomic(join(dir, name), typeof content === 'string' ? new TextEncoder().encode(content) : content);
     written.push(join(dir, name));
   };
   const plot = await renderMetricsPlot(summary);

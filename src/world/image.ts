@@ -1,5 +1,7 @@
 // Float images of the Shapes World: HWC, values in [0, 1], the renderer's output and the metrics' input.
-// Conversion to 8-bit happens here, once; PNG encoding lives in the writers (eval/files.ts).
+// Conversion to 8-bit happens here, once; PNG encoding is io/'s (writePng, pngDataUri).
+import { BugError } from '../errors.ts';
+import type { RgbaImage as Rgba8Image } from '../io/index.ts';
 
 /** RGB image, HWC: data[(y * width + x) * 3 + c], c = 0 red, 1 green, 2 blue, values in [0, 1]. */
 export interface RgbImage {
@@ -32,6 +34,27 @@ export function toBytes(image: RgbImage | RgbaImage): Uint8Array {
     out[i] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
   }
   return out;
+}
+
+/**
+ * 8-bit RGBA of a float RGB or RGBA image (RGB gets opaque alpha), rounding as `toBytes`: what io/ encodes as PNG.
+ * @param image [H, W, 3 | 4] floats in [0, 1]
+ * @returns [H, W, 4] bytes
+ */
+export function toRgbaBytes(image: RgbImage | RgbaImage): Rgba8Image {
+  const n = image.width * image.height;
+  const channels = image.data.length / n;
+  if (channels !== 3 && channels !== 4) throw new BugError(`image has ${channels} channels, expected 3 or 4`);
+  const bytes = toBytes(image);
+  if (channels === 4) return { width: image.width, height: image.height, data: bytes };
+  const data = new Uint8Array(n * 4);
+  for (let p = 0; p < n; p++) {
+    data[p * 4] = bytes[p * 3]!;
+    data[p * 4 + 1] = bytes[p * 3 + 1]!;
+    data[p * 4 + 2] = bytes[p * 3 + 2]!;
+    data[p * 4 + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data };
 }
 
 /** Float image from 8-bit bytes ([H, W, channels]); channels 3 or 4, keeps the count. */
