@@ -5,10 +5,10 @@
 import { loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 import { registerEvalMethod, type MethodInput, type MethodContext } from '../eval/index.ts';
-import { encodePng } from '../io/index.ts';
+import { pngDataUri } from '../io/index.ts';
 import { generate, type GenerateOptions } from '../method/index.ts';
 import type { StableDiffusion } from '../models/index.ts';
-import type { RgbImage, RgbaImage as FloatRgbaImage } from '../world/index.ts';
+import { toRgbaBytes, type RgbImage } from '../world/index.ts';
 import { EMBEDDED_MODEL, loadModel } from './model-option.ts';
 
 /** Each method is a set of switches of `generate`. */
@@ -39,27 +39,12 @@ function integerSetting(settings: Readonly<Record<string, string>>, key: string,
   return value;
 }
 
-async function pngUri(width: number, height: number, data: Uint8Array): Promise<string> {
-  return `data:image/png;base64,${Buffer.from(await encodePng({ width, height, data })).toString('base64')}`;
-}
-
-/** Float RGB(A) in [0, 1] → 8-bit RGBA. */
-function toBytes(image: RgbImage | FloatRgbaImage, channels: 3 | 4): Uint8Array {
-  const n = image.width * image.height;
-  const out = new Uint8Array(n * 4);
-  for (let p = 0; p < n; p++) {
-    for (let c = 0; c < 3; c++) out[p * 4 + c] = Math.round(Math.min(1, Math.max(0, image.data[p * channels + c]!)) * 255);
-    out[p * 4 + 3] = channels === 4 ? Math.round(Math.min(1, Math.max(0, image.data[p * 4 + 3]!)) * 255) : 255;
-  }
-  return out;
-}
-
 /** The case's document with its images inline, as `generate` takes it. */
 async function caseCollage(input: MethodInput) {
-  const layers = await Promise.all(input.layers.map(async (l) => ({ id: l.id, uri: await pngUri(l.image.width, l.image.height, toBytes(l.image, 4)) })));
+  const layers = await Promise.all(input.layers.map(async (l) => ({ id: l.id, uri: await pngDataUri(toRgbaBytes(l.image)) })));
   const json = {
     ...input.document,
-    background: { image: await pngUri(input.background.width, input.background.height, toBytes(input.background, 3)) },
+    background: { image: await pngDataUri(toRgbaBytes(input.background)) },
     layers: input.document.layers.map((l) => ({ ...l, image: layers.find((x) => x.id === l.id)!.uri })),
   };
   const document = parseCollageDocument(json, `benchmark case ${input.index}`);
