@@ -6,10 +6,9 @@ import { alphaCumprodAtTimestep, spacedTimesteps } from './schedule.ts';
 import { ConfigReader, type CommonSchedulerConfig, type RawSchedulerConfig } from './scheduler-config.ts';
 import {
   SchedulerBase,
+  addNoiseDdpm,
   checkSameShape,
   checkTimestep,
-  mixPerBatch,
-  timestepsPerBatch,
   type Latents,
   type StepResult,
 } from './scheduler.ts';
@@ -141,13 +140,6 @@ export class DdimScheduler extends SchedulerBase {
 
   /** x_t = sqrt(alpha-bar_t) x0 + sqrt(1 - alpha-bar_t) noise (DDPM eq. 4), t per batch element or shared. */
   addNoise(x0: Latents, noise: Latents, t: number | readonly number[]): Latents {
-    checkSameShape(x0, noise, 'x0', 'noise');
-    const abar = timestepsPerBatch(x0, t).map((ti) => alphaCumprodAtTimestep(this.schedule, ti));
-    return mixPerBatch(
-      x0,
-      noise,
-      abar.map((a) => Math.sqrt(a)),
-      abar.map((a) => Math.sqrt(1 - a)),
-    );
+    return addNoiseDdpm(this.schedule, x0, noise, t);
   }
 }

@@ -6,9 +6,8 @@ import { alphaCumprodAtTimestep, spacedTimesteps } from './schedule.ts';
 import { ConfigReader, type CommonSchedulerConfig, type RawSchedulerConfig } from './scheduler-config.ts';
 import {
   SchedulerBase,
+  addNoiseDdpm,
   checkSameShape,
-  mixPerBatch,
-  timestepsPerBatch,
   type Latents,
   type StepResult,
 } from './scheduler.ts';
@@ -154,13 +153,6 @@ export class PndmScheduler extends SchedulerBase {
 
   /** x_t = sqrt(alpha-bar_t) x0 + sqrt(1 - alpha-bar_t) noise, t per batch element or shared. */
   addNoise(x0: Latents, noise: Latents, t: number | readonly number[]): Latents {
-    checkSameShape(x0, noise, 'x0', 'noise');
-    const abar = timestepsPerBatch(x0, t).map((ti) => alphaCumprodAtTimestep(this.schedule, ti));
-    return mixPerBatch(
-      x0,
-      noise,
-      abar.map((v) => Math.sqrt(v)),
-      abar.map((v) => Math.sqrt(1 - v)),
-    );
+    return addNoiseDdpm(this.schedule, x0, noise, t);
   }
 }

@@ -165,6 +165,22 @@ export function mixPerBatch(x: Latents, y: Latents, a: readonly number[], b: rea
 }
 
 /**
+ * x_t = sqrt(alpha-bar_t) x0 + sqrt(1 - alpha-bar_t) noise (DDPM eq. 4): the addNoise of the alpha-bar samplers
+ * (DDIM, PNDM). @param t training timestep per batch element, or one for all
+ * @returns [B, C, hLat, wLat], the shape of x0
+ */
+export function addNoiseDdpm(schedule: NoiseSchedule, x0: Latents, noise: Latents, t: number | readonly number[]): Latents {
+  checkSameShape(x0, noise, 'x0', 'noise');
+  const abar = timestepsPerBatch(x0, t).map((ti) => alphaCumprodAtTimestep(schedule, ti));
+  return mixPerBatch(
+    x0,
+    noise,
+    abar.map((a) => Math.sqrt(a)),
+    abar.map((a) => Math.sqrt(1 - a)),
+  );
+}
+
+/**
  * The shared part of every scheduler: schedule, step counts, strength start, step-index tracking.
  * Subclasses compute their full schedule in `computeTimesteps` and implement the maths.
  */
