@@ -9,19 +9,14 @@ import { join } from 'node:path';
 import { EngineSession, Graph, type Node } from '../src/engine/index.ts';
 import { collageCoefficientsInputName, COLLAGE_SCALE_INPUT } from '../src/models/attention.ts';
 import { buildUNet, UNET_OUTPUT, type UNetValues } from '../src/models/unet.ts';
+import { SD1_UNET_CONFIG } from '../src/models/checkpoint.ts';
 import type { UNetBuildConfig } from '../src/models/unet-config.ts';
 import type { WeightSource } from '../src/models/weights.ts';
 import { float32, numel, type Tensor } from '../src/tensor.ts';
 import { formatTable, timeMs, type Bench, type BenchRow } from './table.ts';
 
-/** runwayml/stable-diffusion-v1-5 unet/config.json (the keys the builder reads). */
-export const SD15: UNetBuildConfig = {
-  in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280], layers_per_block: 2,
-  down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
-  up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'], mid_block_type: 'UNetMidBlock2DCrossAttn',
-  attention_head_dim: 8, cross_attention_dim: 768, use_linear_projection: false, upcast_attention: false,
-  norm_num_groups: 32, norm_eps: 1e-5, flip_sin_to_cos: true, freq_shift: 0, downsample_padding: 1, mid_block_scale_factor: 1,
-};
+/** runwayml/stable-diffusion-v1-5 unet/config.json (models/checkpoint.ts's SD 1.x config). */
+export const SD15: UNetBuildConfig = SD1_UNET_CONFIG;
 /** stabilityai/stable-diffusion-2-1 unet/config.json: linear projections, per-block heads, 1024-wide text. */
 const SD21: UNetBuildConfig = { ...SD15, attention_head_dim: [5, 10, 20, 20], cross_attention_dim: 1024, use_linear_projection: true, upcast_attention: true };
 

@@ -8,17 +8,10 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { Graph, grad, writeToCache } from '../src/engine/index.ts';
 import { buildUNet } from '../src/models/unet.ts';
-import type { UNetBuildConfig } from '../src/models/unet-config.ts';
+import { SD1_UNET_CONFIG } from '../src/models/checkpoint.ts';
 import type { WeightSource } from '../src/models/weights.ts';
 import { numel } from '../src/tensor.ts';
 
-const SD15: UNetBuildConfig = {
-  in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280], layers_per_block: 2,
-  down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
-  up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'], mid_block_type: 'UNetMidBlock2DCrossAttn',
-  attention_head_dim: 8, cross_attention_dim: 768, use_linear_projection: false, upcast_attention: false,
-  norm_num_groups: 32, norm_eps: 1e-5, flip_sin_to_cos: true, freq_shift: 0, downsample_padding: 1, mid_block_scale_factor: 1,
-};
 const EMPTY: WeightSource = { path: 'random weights', names: () => [], has: () => false, info: () => ({ shape: [] }), readFloat32: () => new Float32Array(0) };
 
 function pool(size: number): Float32Array {
@@ -114,7 +107,7 @@ const unit = (shape: number[], offset: number): ort.Tensor => new ort.Tensor('fl
 {
   const g = new Graph();
   const t0 = performance.now();
-  buildUNet(g, SD15, EMPTY, { batch: 2, heightLatPx: 64, widthLatPx: 64, initialize });
+  buildUNet(g, SD1_UNET_CONFIG, EMPTY, { batch: 2, heightLatPx: 64, widthLatPx: 64, initialize });
   const path = onnxPathOf(g, { fused: true });
   console.log(`SD 1.5 UNet graph written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const feeds = { sample: unit([2, 4, 64, 64], 11), timestep: new ort.Tensor('float32', Float32Array.from([801, 801]), [2]), encoder_hidden_states: unit([2, 77, 768], 17) };
