@@ -54,6 +54,18 @@ const demoState = z.looseObject({
 type DemoLayer = z.infer<typeof demoLayer>;
 
 /**
+ * Parses the bytes of a demo JSON file (the CLI reads them from disk, the server from an upload).
+ * @throws InputError naming `where` when they are not JSON
+ */
+export function parseDemoJson(bytes: Uint8Array, where: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new InputError({ what: `not valid JSON (${e instanceof Error ? e.message : String(e)})`, where, fix: 'export the collage state from the demo again' });
+  }
+}
+
+/**
  * Imports a demo collage state. Accepts the state itself, `{ "collage": state }`, or the examples file's list
  * (then `index` picks one). Images: a path relative to the JSON file or a data URI; a remote URL is an error.
  * @throws InputError listing every problem (bad keys, remote or unreadable images)

@@ -3,11 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { InputError } from '../errors.ts';
-import { importDemo } from './import-demo.ts';
+import { importDemo, parseDemoJson } from './import-demo.ts';
 import { importOra } from './import-ora.ts';
 import { importPsd } from './import-psd.ts';
 import { writeImportedCollage, type ImportedCollage } from './import-common.ts';
 
+/** Extensions the importers read: Photoshop, OpenRaster, the official demo's JSON state. */
 export const IMPORT_EXTENSIONS = ['.psd', '.ora', '.json'] as const;
 
 /** Reads and converts a layered file. @param demoIndex which collage of a demo examples list @throws InputError */
@@ -24,13 +25,7 @@ export async function importCollageFile(path: string, demoIndex = 0): Promise<Im
   }
   if (ext === '.psd') return importPsd(bytes, path);
   if (ext === '.ora') return importOra(bytes, path);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new InputError({ what: `not valid JSON (${e instanceof Error ? e.message : String(e)})`, where: path, fix: 'export the collage state from the demo again' });
-  }
-  return importDemo(json, path, demoIndex);
+  return importDemo(parseDemoJson(bytes, path), path, demoIndex);
 }
 
 /** Imports and writes next to the input. @returns the paths written, the document first */

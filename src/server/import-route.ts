@@ -1,12 +1,9 @@
 // POST /api/import: a PSD / OpenRaster / official-demo JSON file sent as base64 → a collage document whose layer
 // images are inline data URIs (the editor opens it as is). Demo JSON may only reference inline images here.
-import { importDemo, importOra, importPsd, type ImportedCollage } from '../collage/index.ts';
+import { IMPORT_EXTENSIONS, importDemo, importOra, importPsd, parseDemoJson, type ImportedCollage } from '../collage/index.ts';
 import { InputError, type Problem } from '../errors.ts';
 import { pngDataUri } from '../io/index.ts';
 import { isRecord } from './job-request.ts';
-
-/** Extensions POST /api/import accepts. */
-export const IMPORT_BODY_EXTENSIONS = ['.psd', '.ora', '.json'] as const;
 
 /**
  * Converts an uploaded layered file. @param raw the request body ({ fileName, base64 })
@@ -20,8 +17,8 @@ export async function importUploadedFile(raw: unknown): Promise<{ document: unkn
   }
   const fileName = raw['fileName'];
   const ext = /\.[A-Za-z0-9]+$/.exec(fileName)?.[0]?.toLowerCase() ?? '';
-  if (!(IMPORT_BODY_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new InputError({ what: `cannot import "${fileName}"`, where: `${where} → fileName`, fix: `send a ${IMPORT_BODY_EXTENSIONS.join(', ')} file (PNG/JPEG layers are added directly in the editor)` });
+  if (!(IMPORT_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new InputError({ what: `cannot import "${fileName}"`, where: `${where} → fileName`, fix: `send a ${IMPORT_EXTENSIONS.join(', ')} file (PNG/JPEG layers are added directly in the editor)` });
   }
   const bytes = new Uint8Array(Buffer.from(raw['base64'], 'base64'));
   // The importers name the file in messages; the name never reaches the file system.
@@ -30,12 +27,7 @@ export async function importUploadedFile(raw: unknown): Promise<{ document: unkn
   if (ext === '.psd') imported = importPsd(bytes, label);
   else if (ext === '.ora') imported = await importOra(bytes, label);
   else {
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (e) {
-      throw new InputError({ what: `not valid JSON (${e instanceof Error ? e.message : String(e)})`, where: label, fix: 'export the collage state from the demo again' });
-    }
+    const json = parseDemoJson(bytes, label);
     const problems = demoPathReferences(json, label);
     if (problems.length > 0) throw new InputError(problems);
     imported = await importDemo(json, label);
