@@ -1,6 +1,6 @@
 // The report's plot: one panel per metric, a bar per method with its 95% interval, drawn by Vega-Lite (headless,
-// SVG) and rasterised to PNG by sharp.
-import sharp from 'sharp';
+// SVG) and rasterised to PNG by io's svgToPng.
+import { svgToPng } from '../io/index.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Estimate } from './bootstrap.ts';
 import { METRIC_IDS, METRIC_INFO, type MetricId } from './metrics.ts';
@@ -65,6 +65,5 @@ export async function renderMetricsPlot(summary: RunSummary): Promise<{ svg: str
   const view = new View(parse(compile(metricsPlotSpec(summary)).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
-  const png = await sharp(Buffer.from(svg), { density: 144 }).png().toBuffer();
-  return { svg, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength) };
+  return { svg, png: await svgToPng(svg) };
 }

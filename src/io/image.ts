@@ -1,5 +1,6 @@
 // Images at the io/ edge (style.md "HWC RGBA only at the io/ edge"): PNG/JPEG/WebP → RGBA uint8 (straight alpha)
-// or float, and PNG out with text metadata, written atomically. Decoding/encoding is sharp's (libvips).
+// or float, PNG out with text metadata (written atomically, or as a data URI), SVG rasterised to PNG. Decoding and
+// encoding are sharp's (libvips).
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
@@ -117,6 +118,14 @@ export async function encodePng(image: RgbaImage, text: Readonly<Record<string, 
  */
 export async function pngDataUri(image: RgbaImage): Promise<string> {
   return `data:image/png;base64,${Buffer.from(await encodePng(image)).toString('base64')}`;
+}
+
+/**
+ * Rasterises SVG text to PNG bytes (librsvg through sharp).
+ * @param dpi rendering density; 72 = one PNG pixel per SVG unit. @default 144
+ */
+export async function svgToPng(svg: string, dpi = 144): Promise<Uint8Array> {
+  return sharp(Buffer.from(svg), { density: dpi }).png().toBuffer();
 }
 
 /** Writes RGBA uint8 as a PNG file atomically, with text metadata. */

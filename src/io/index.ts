@@ -12,6 +12,6 @@ export type { StableDiffusionFolder, ModelComponent, UNetComponent, VaeComponent
 export { resolveModelConfig, MODEL_CLASSES } from './diffusers-config.ts';
 export type { UNet2DConditionConfig, AutoencoderKLConfig, CLIPTextConfig, ModelConfig, ModelClass } from './diffusers-config.ts';
 export { parsePythonJson, readPythonJson } from './python-json.ts';
-export { readImage, readImageFloat, decodeImage, encodePng, pngDataUri, writePng, readPngText, imageToFloat, imageToUint8 } from './image.ts';
+export { readImage, readImageFloat, decodeImage, encodePng, pngDataUri, svgToPng, writePng, readPngText, imageToFloat, imageToUint8 } from './image.ts';
 export type { RgbaImage, RgbaFloatImage, DecodeImageOptions } from './image.ts';
 export { insertPngText, extractPngText, crc32 } from './png-text.ts';
