@@ -2,7 +2,7 @@
 // Collage Diffusion with its mechanisms added one by one. They share one model per process, loaded on first use.
 // Settings (`eval --set key=value`): model (default embedded), steps (default 20), seed offset (default 0),
 // inversion-steps (default: the inversion defaults).
-import { loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
+import { imageToCanvas, loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
 import { registerEvalMethod, type MethodInput, type MethodContext } from '../eval/index.ts';
 import { pngDataUri } from '../io/index.ts';
@@ -52,10 +52,8 @@ async function caseCollage(input: MethodInput) {
 }
 
 function toRgb(image: RgbaImage): RgbImage {
-  const n = image.width * image.height;
-  const data = new Float32Array(n * 3);
-  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) data[p * 3 + c] = image.data[p * 4 + c]! / 255;
-  return { width: image.width, height: image.height, data };
+  const { width, height, rgb } = imageToCanvas(image);
+  return { width, height, data: rgb };
 }
 
 /** Adds the model-based methods to the benchmark's registry. */

@@ -68,6 +68,14 @@ export function visibleMasks(layers: readonly PlacedLayer[]): Float32Array[] {
   return masks;
 }
 
+/** An image's colour as a canvas (alpha dropped): the inverse of `canvasToImage` for opaque images. */
+export function imageToCanvas(image: RgbaImage): Canvas {
+  const n = image.width * image.height;
+  const rgb = new Float32Array(n * 3);
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = image.data[p * 4 + c]! / 255;
+  return { width: image.width, height: image.height, rgb };
+}
+
 /** The canvas as opaque 8-bit RGBA (rounded). */
 export function canvasToImage(canvas: Canvas): RgbaImage {
   const n = canvas.width * canvas.height;

@@ -5,6 +5,7 @@ import { CollageError } from '../errors.ts';
 import {
   canvasToImage,
   compositeOver,
+  imageToCanvas,
   noiseStrengthMap,
   placeDocumentLayers,
   visibleMasks,
@@ -27,7 +28,7 @@ export function regenerationPlan(plan: CollagePlan, collage: CollageInput, previ
   const placed = placeDocumentLayers(document, collage.images);
   const masks = visibleMasks(placed);
   const picked = plan.layers.flatMap((layer, i) => (chosen.has(layer.id) ? [{ layer, cut: cutToMask(placed[i]!, masks[i]!) }] : []));
-  const composite = compositeOver(canvasOf(previous), picked.map((p) => p.cut));
+  const composite = compositeOver(imageToCanvas(previous), picked.map((p) => p.cut));
   const strength = noiseStrengthMap(
     picked.map((p) => p.layer.visibleMask),
     picked.map((p) => p.layer.noise),
@@ -69,11 +70,4 @@ function cutToMask(layer: PlacedLayer, mask: Float32Array): PlacedLayer {
     color[p * 3 + 2] = layer.color[p * 3 + 2]! * k;
   }
   return { ...layer, color, alpha: mask };
-}
-
-function canvasOf(image: RgbaImage): { width: number; height: number; rgb: Float32Array } {
-  const n = image.width * image.height;
-  const rgb = new Float32Array(n * 3);
-  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = image.data[p * 4 + c]! / 255;
-  return { width: image.width, height: image.height, rgb };
 }

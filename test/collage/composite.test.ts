@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canvasToImage, compositeOver, placeLayer, solidCanvas, visibleMasks, type RgbaImage } from '../../src/collage/index.ts';
+import { canvasToImage, compositeOver, imageToCanvas, placeLayer, solidCanvas, visibleMasks, type RgbaImage } from '../../src/collage/index.ts';
 
 function square(size: number, rgb: readonly [number, number, number], alpha: number): RgbaImage {
   const data = new Uint8Array(size * size * 4);
@@ -93,4 +93,11 @@ test('downscaling by 1/4 keeps the covered area (box prefilter)', () => {
   const area = placed.alpha.reduce((s, v) => s + v, 0);
   assert.ok(Math.abs(area - 256) < 1e-3, `area ${area}`);
   assert.ok(Math.abs(placed.alpha[(10 + 8) * 64 + 18]! - 1) < 1e-6);
+});
+
+test('an image read as a canvas keeps its colour in [0, 1], drops alpha, and writes back to the same bytes', () => {
+  const image: RgbaImage = { width: 2, height: 1, data: Uint8Array.from([255, 0, 51, 7, 0, 128, 255, 255]) };
+  const canvas = imageToCanvas(image);
+  assert.deepEqual([...canvas.rgb].map((v) => Math.round(v * 1000) / 1000), [1, 0, 0.2, 0, 0.502, 1]);
+  assert.deepEqual([...canvasToImage(canvas).data], [255, 0, 51, 255, 0, 128, 255, 255]);
 });
