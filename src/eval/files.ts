@@ -1,8 +1,8 @@
 // Writing cases and images to disk through io/: PNGs by writePng, text by writeFileAtomic (temp file + rename).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic, writePng } from '../io/index.ts';
-import { toRgbaBytes, type RgbImage, type RgbaImage } from '../world/index.ts';
+import { writeFileAtomic, writePng, type RgbaFloatImage } from '../io/index.ts';
+import { toRgbaBytes, type RgbImage } from '../world/index.ts';
 import { collageDocument, type BenchmarkCase, type CollageDocumentJson } from './case.ts';
 
 /** Writes UTF-8 text to `path` atomically (io's writeFileAtomic). */
@@ -11,7 +11,7 @@ export async function writeTextFile(path: string, text: string): Promise<void> {
 }
 
 /** Writes a float RGB or RGBA image as an 8-bit RGBA PNG, atomically, creating its folder. */
-export async function writePngFile(path: string, image: RgbImage | RgbaImage): Promise<void> {
+export async function writePngFile(path: string, image: RgbImage | RgbaFloatImage): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writePng(path, toRgbaBytes(image));
 }

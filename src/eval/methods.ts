@@ -1,7 +1,8 @@
 // The methods the benchmark can run (world.md "Benchmark cases"): each turns a case's input into an RGB image.
 // Stand-ins that need no model live here; model-based methods are added to `EVAL_METHODS` by the modules that
 // own them (method/, cli/), through `registerEvalMethod`.
-import type { RgbImage, RgbaImage } from '../world/index.ts';
+import type { RgbaFloatImage } from '../io/index.ts';
+import type { RgbImage } from '../world/index.ts';
 import { BugError, InputError } from '../errors.ts';
 import type { BenchmarkCase, CollageDocumentJson } from './case.ts';
 
@@ -22,7 +23,7 @@ export interface MethodInput {
     readonly text: string;
     readonly x: number;
     readonly y: number;
-    readonly image: RgbaImage;
+    readonly image: RgbaFloatImage;
   }[];
   /** The collage document (image paths relative to `documentPath` when the runner wrote the case to disk). */
   readonly document: CollageDocumentJson;

@@ -1,17 +1,10 @@
 // Float images of the Shapes World: HWC, values in [0, 1], the renderer's output and the metrics' input.
-// Conversion to 8-bit happens here, once; PNG encoding is io/'s (writePng, pngDataUri).
+// RGBA layers use io/'s RgbaFloatImage. Conversion to 8-bit happens here, once; PNG encoding is io/'s.
 import { BugError } from '../errors.ts';
-import type { RgbaImage as Rgba8Image } from '../io/index.ts';
+import type { RgbaFloatImage, RgbaImage as Rgba8Image } from '../io/index.ts';
 
 /** RGB image, HWC: data[(y * width + x) * 3 + c], c = 0 red, 1 green, 2 blue, values in [0, 1]. */
 export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Float32Array;
-}
-
-/** RGBA image, HWC, straight (not premultiplied) alpha; alpha = coverage in [0, 1]. */
-export interface RgbaImage {
   readonly width: number;
   readonly height: number;
   readonly data: Float32Array;
@@ -26,7 +19,7 @@ export function rgbImage(width: number, height: number): RgbImage {
  * @param image [H, W, C] floats
  * @returns [H, W, C] bytes, same channel count
  */
-export function toBytes(image: RgbImage | RgbaImage): Uint8Array {
+export function toBytes(image: RgbImage | RgbaFloatImage): Uint8Array {
   const src = image.data;
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) {
@@ -41,7 +34,7 @@ export function toBytes(image: RgbImage | RgbaImage): Uint8Array {
  * @param image [H, W, 3 | 4] floats in [0, 1]
  * @returns [H, W, 4] bytes
  */
-export function toRgbaBytes(image: RgbImage | RgbaImage): Rgba8Image {
+export function toRgbaBytes(image: RgbImage | RgbaFloatImage): Rgba8Image {
   const n = image.width * image.height;
   const channels = image.data.length / n;
   if (channels !== 3 && channels !== 4) throw new BugError(`image has ${channels} channels, expected 3 or 4`);

@@ -45,5 +45,5 @@ export {
   NO_DROPOUT,
   type CaptionDropout,
 } from './caption.ts';
-export { rgbImage, toBytes, toRgbaBytes, fromBytes, type RgbImage, type RgbaImage } from './image.ts';
+export { rgbImage, toBytes, toRgbaBytes, fromBytes, type RgbImage } from './image.ts';
 export { trainingExample, type TrainingExample } from './training.ts';

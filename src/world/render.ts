@@ -5,7 +5,8 @@ import { COLOUR_RGB, type Lighting, type Scene, type SceneObject } from './scene
 import { groundAlbedo, lightRig, type LightRig, type Rgb } from './lighting.ts';
 import { hitPart, placeShape, surfaceAt, type PlacedShape } from './shapes.ts';
 import { patternWeight, preparePattern } from './pattern.ts';
-import { rgbImage, type RgbaImage, type RgbImage } from './image.ts';
+import type { RgbaFloatImage } from '../io/index.ts';
+import { rgbImage, type RgbImage } from './image.ts';
 
 /** One object rasterised alone, clipped to the canvas: its box, coverage, premultiplied colour and parts. */
 export interface ObjectRaster {
@@ -294,8 +295,8 @@ export interface ObjectLayer {
   /** Top-left of the layer on the canvas, px. */
   readonly x: number;
   readonly y: number;
-  /** [h, w, 4] straight alpha = coverage; no shadow. */
-  readonly image: RgbaImage;
+  /** [h, w, 4] in [0, 1], straight alpha = coverage; no shadow. */
+  readonly image: RgbaFloatImage;
 }
 
 /** Renders one object alone under any lighting (what a user would cut out and paste), clipped to the canvas. */
