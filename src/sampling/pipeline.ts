@@ -2,6 +2,7 @@
 // progress with optional cheap previews, cancellation between steps, and a per-step hook through which the collage
 // method (method/) adds its mechanisms without copying this loop.
 import { CancelledError, InputError } from '../errors.ts';
+import type { RgbaImage } from '../io/index.ts';
 import type { ProgressCallback } from '../progress.ts';
 import { float32, type Tensor } from '../tensor.ts';
 import type { NoiseSource } from './rng.ts';
@@ -139,7 +140,7 @@ export function applyGuidance(prediction: Latents, guidance: number): Latents {
 export function latentPreview(
   latents: Latents,
   matrix: readonly (readonly number[])[] = SD_PREVIEW_MATRIX,
-): { width: number; height: number; data: Uint8Array } {
+): RgbaImage {
   const [, channels = 4, height = 0, width = 0] = latents.shape;
   const plane = height * width;
   const data = new Uint8Array(plane * 4);
