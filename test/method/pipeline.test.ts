@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { generate } from '../../src/method/index.ts';
 import { StableDiffusion } from '../../src/models/index.ts';
 import { parseCollageDocument, loadCollageImages } from '../../src/collage/index.ts';
-import { encodePng } from '../../src/io/image.ts';
+import { pngDataUri } from '../../src/io/index.ts';
 import { referenceSkip } from '../support/reference.ts';
 import { makeTinyModelFolder } from '../support/tiny-model.ts';
 
@@ -18,7 +18,7 @@ async function threeLayerCollage() {
   const square = async (rgb: [number, number, number], size: number) => {
     const data = new Uint8Array(size * size * 4);
     for (let p = 0; p < size * size; p++) data.set([...rgb, 255], p * 4);
-    return `data:image/png;base64,${Buffer.from(await encodePng({ width: size, height: size, data })).toString('base64')}`;
+    return pngDataUri({ width: size, height: size, data });
   };
   const doc = parseCollageDocument(
     {
