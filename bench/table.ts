@@ -35,7 +35,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
   const lines = ['| benchmark | value | unit | ratio | note |', '|---|---:|---|---:|---|'];
   for (const r of rows) {
     const v = Math.abs(r.value) >= 100 ? r.value.toFixed(0) : r.value.toPrecision(3);
-    lines.push(`| ${r.name} | ${v} | ${r.unit} | ${r.ratio === undefined ? '' : r.ratio.toFixed(3)} | ${r.note ?? ''} |`);
+    lines.push(`| ${r.name} | ${v} | ${r.unit} | ${r.ratio === undefined ? '' : r.ratio < 0.01 ? r.ratio.toPrecision(2) : r.ratio.toFixed(3)} | ${r.note ?? ''} |`);
   }
   return lines.join('\n');
 }
