@@ -87,3 +87,24 @@ test('an unknown scheduler is a usage error listing the valid ids', async () => 
   }
   assert.match(errors.join('\n'), /unknown scheduler "foo".*use one of ddim, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, pndm/);
 });
+
+test('Ctrl-C during denoising exits with 130 and writes no file', { skip }, async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'collage-cli-'));
+  const doc = await writeCollage(dir);
+  const out = join(dir, 'out.png');
+  const bin = new URL('../../bin/collage-diffusion.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'generate', doc, '-o', out, '--model', makeTinyModelFolder(), '--steps', '500', '--no-inversion', '--json'], {
+    env: { ...process.env, COLLAGE_CACHE_DIR: join(dir, 'cache') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.includes('"stage":"denoise"') && !child.killed) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130);
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.png') && f.startsWith('out')), []);
+});
