@@ -3,7 +3,7 @@
 // the step number is the whole random state. Written atomically: a kill mid-write leaves the previous checkpoint.
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.ts';
-import { openSafetensors, writeSafetensors, type StoredTensor } from '../io/safetensors.ts';
+import { openSafetensors, writeSafetensors, type StoredTensor } from '../io/index.ts';
 
 /** Tensor-name prefixes of the four state groups. */
 export const CHECKPOINT_GROUPS = ['param', 'ema', 'adam_m', 'adam_v'] as const;

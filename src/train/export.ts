@@ -3,9 +3,9 @@
 // merges.txt, tokenizer_config.json, special_tokens_map.json) and scheduler/, so our loader opens it like SD 1.5.
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { float32ToFloat16 } from '../io/float16.ts';
-import { writeSafetensors, type StoredTensor } from '../io/safetensors.ts';
+import { writeFileAtomic } from '../io/index.ts';
+import { float32ToFloat16 } from '../io/index.ts';
+import { writeSafetensors, type StoredTensor } from '../io/index.ts';
 import type { WeightSource } from '../models/index.ts';
 import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN } from '../text/index.ts';
 import { mergesText, type BpeVocabulary } from './bpe-train.ts';

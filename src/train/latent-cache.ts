@@ -2,8 +2,8 @@
 // VAE encoder per step. Batch k of the UNet stage reads scenes (kB + b) mod N; each pass over the cache draws fresh
 // caption dropout and flips, so epochs differ. Stored as safetensors in the run folder (resumable, atomic).
 import { EngineSession, Graph } from '../engine/index.ts';
-import type { AutoencoderKLConfig } from '../io/diffusers-config.ts';
-import { openSafetensors, writeSafetensors } from '../io/safetensors.ts';
+import type { AutoencoderKLConfig } from '../io/index.ts';
+import { openSafetensors, writeSafetensors } from '../io/index.ts';
 import { buildVaeEncoder, type WeightSource } from '../models/index.ts';
 import type { ProgressCallback } from '../progress.ts';
 import { float32 } from '../tensor.ts';

@@ -3,7 +3,7 @@
 // Text encoder and UNet are two graphs; the step chains them: text forward → H, UNet forward + backward → dL/dH,
 // text backward of Σ H·dL/dH (exactly the chain rule). Samples: DDIM with guidance from the EMA weights.
 import { EngineSession, Graph, grad, gradName } from '../engine/index.ts';
-import { resolveModelConfig, type AutoencoderKLConfig, type CLIPTextConfig, type UNet2DConditionConfig } from '../io/diffusers-config.ts';
+import { resolveModelConfig, type AutoencoderKLConfig, type CLIPTextConfig, type UNet2DConditionConfig } from '../io/index.ts';
 import { buildClipTextModel, buildUNet, buildVaeDecoder, type WeightSource } from '../models/index.ts';
 import { createScheduler, denoise, noiseSchedule, Rng as NoiseRng, type NoiseSchedule } from '../sampling/index.ts';
 import { float32, int64 } from '../tensor.ts';

@@ -4,7 +4,7 @@
 // The encoder and decoder are two graphs (models/vae.ts); the step chains them: encoder forward → z, decoder
 // forward + backward → dL/dz, encoder backward of Σ z·dL/dz + β·KL (its gradient is exactly the full chain rule).
 import { EngineSession, Graph, grad, gradName, type Value } from '../engine/index.ts';
-import { resolveModelConfig, type AutoencoderKLConfig } from '../io/diffusers-config.ts';
+import { resolveModelConfig, type AutoencoderKLConfig } from '../io/index.ts';
 import { buildVaeDecoder, buildVaeEncoder } from '../models/index.ts';
 import { float32 } from '../tensor.ts';
 import { renderScene, sampleScene, sceneRng, type RgbImage, type Rng } from '../world/index.ts';
