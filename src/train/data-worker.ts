@@ -8,5 +8,5 @@ const port = parentPort;
 const spec = workerData as BatchSpec;
 port.on('message', (index: number) => {
   const batch = renderBatch(index, spec);
-  port.postMessage(batch, [batch.images.buffer as ArrayBuffer]);
+  port.postMessage(batch, batch.objectMasks ? [batch.images.buffer as ArrayBuffer, batch.objectMasks.buffer as ArrayBuffer] : [batch.images.buffer as ArrayBuffer]);
 });

@@ -3,7 +3,7 @@
 // Rendering runs in a worker thread (data-worker.ts) a few batches ahead of the training step.
 import { Worker } from 'node:worker_threads';
 import { BugError, InputError } from '../errors.ts';
-import { auxiliaryRng, captionOf, renderScene, sampleScene, sceneRng } from '../world/index.ts';
+import { auxiliaryRng, captionOf, renderScene, renderSceneDetailed, sampleScene, sceneRng, type ObjectRaster } from '../world/index.ts';
 
 /** One batch: images [B, 3, H, W] in [-1, 1] (NCHW, as the VAE takes them) and one caption per image. */
 export interface TrainingBatch {
@@ -12,6 +12,8 @@ export interface TrainingBatch {
   readonly images: Float32Array;
   /** Training captions: words dropped and 10% empty (caption.ts DEFAULT_CAPTION_DROPOUT). */
   readonly captions: readonly string[];
+  /** With `BatchSpec.objectMasks`: [B, 1, H, W] object coverage in [0, 1] (max over objects, no shadows). */
+  readonly objectMasks?: Float32Array;
 }
 
 export interface BatchSpec {
@@ -19,6 +21,8 @@ export interface BatchSpec {
   readonly batchSize: number;
   /** Square image side in px (128 for the embedded model). */
   readonly sizePx: number;
+  /** Also return object coverage masks (for object-weighted losses). @default false */
+  readonly objectMasks?: boolean;
 }
 
 /** "capt": the auxiliary stream of caption dropout, keyed by scene index so a caption never depends on batching. */
@@ -33,10 +37,16 @@ export function renderBatch(index: number, spec: BatchSpec): TrainingBatch {
   const plane = sizePx * sizePx;
   const images = new Float32Array(batchSize * 3 * plane);
   const captions: string[] = [];
+  const masks = spec.objectMasks ? new Float32Array(batchSize * plane) : undefined;
   for (let b = 0; b < batchSize; b++) {
     const sceneIndex = index * batchSize + b;
     const scene = sampleScene(sceneRng('train', sceneIndex));
-    const rgb = renderScene(scene, sizePx).data; // HWC in [0, 1]
+    let rgb: Float32Array; // HWC in [0, 1]
+    if (masks) {
+      const detailed = renderSceneDetailed(scene, sizePx, sizePx);
+      rgb = detailed.image.data;
+      for (const o of detailed.objects) paintCoverage(masks.subarray(b * plane, (b + 1) * plane), sizePx, o);
+    } else rgb = renderScene(scene, sizePx).data;
     const base = b * 3 * plane;
     for (let p = 0; p < plane; p++) {
       images[base + p] = rgb[p * 3]! * 2 - 1;
@@ -45,7 +55,17 @@ export function renderBatch(index: number, spec: BatchSpec): TrainingBatch {
     }
     captions.push(captionOf(scene, auxiliaryRng(sceneIndex, CAPTION_PURPOSE)));
   }
-  return { index, images, captions };
+  return masks ? { index, images, captions, objectMasks: masks } : { index, images, captions };
+}
+
+/** Max-composites an object's coverage into a [size, size] mask. */
+function paintCoverage(mask: Float32Array, sizePx: number, o: ObjectRaster): void {
+  for (let j = 0; j < o.height; j++) {
+    for (let i = 0; i < o.width; i++) {
+      const k = (o.y0 + j) * sizePx + o.x0 + i;
+      mask[k] = Math.max(mask[k]!, o.coverage[j * o.width + i]!);
+    }
+  }
 }
 
 function checkSpec(spec: BatchSpec, prefetch: number): void {

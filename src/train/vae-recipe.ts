@@ -38,10 +38,15 @@ export interface VaeRecipeOptions {
   /** Random crop side the VAE trains on, px (fully convolutional, so it runs at sizePx later). @default 64 */ readonly cropPx?: number;
   /** Weight of the KL term on the per-element mean KL. @default 1e-5 */ readonly klWeight?: number;
   /** Weight of the edge term (L1 between image x/y differences). @default 0 */ readonly edgeWeight?: number;
+  /**
+   * Pixels of objects weigh 1 + this in the L1 and L2 terms (objects cover a few % of a render, so an unweighted
+   * loss learns the background first). 0 = unweighted, no masks rendered. @default 0
+   */
+  readonly objectWeight?: number;
   /** Init seed. @default 0 */ readonly seed?: number;
 }
 
-export const DEFAULT_VAE_RECIPE_OPTIONS = Object.freeze({ config: EMBEDDED_VAE_CONFIG, batchSize: 16, sizePx: 128, cropPx: 64, klWeight: 1e-5, edgeWeight: 0, seed: 0 });
+export const DEFAULT_VAE_RECIPE_OPTIONS = Object.freeze({ config: EMBEDDED_VAE_CONFIG, batchSize: 16, sizePx: 128, cropPx: 64, klWeight: 1e-5, edgeWeight: 0, objectWeight: 0, seed: 0 });
 
 /** The resolved typed config of a raw VAE config.json object. */
 export function vaeConfigOf(raw: Readonly<Record<string, unknown>>): AutoencoderKLConfig {
@@ -53,11 +58,16 @@ function meanAbs(g: Graph, x: Value): Value {
   return g.reduceMean(g.abs(x), x.shape.map((_, i) => i));
 }
 
-/** Reconstruction loss of decoded [B, 3, H, W] vs target: L1 + L2 (+ edgeWeight · L1 of x/y differences). */
-function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number): Value {
+/**
+ * Reconstruction loss of decoded [B, 3, H, W] vs target: L1 + L2 (+ edgeWeight · L1 of x/y differences).
+ * @param pixelWeight [B, 1, H, W] weights of the L1 and L2 terms per pixel, or none (all 1)
+ */
+function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number, pixelWeight?: Value): Value {
   const d = g.sub(decoded, target);
   const all = d.shape.map((_, i) => i);
-  let loss = g.add(meanAbs(g, d), g.reduceMean(g.mul(d, d), all));
+  let loss = pixelWeight
+    ? g.add(g.reduceMean(g.mul(g.abs(d), pixelWeight), all), g.reduceMean(g.mul(g.mul(d, d), pixelWeight), all))
+    : g.add(meanAbs(g, d), g.reduceMean(g.mul(d, d), all));
   if (edgeWeight > 0) {
     const [, , h, w] = d.shape as [number, number, number, number];
     // d(x̂ − x)/dx: the edge term compares image gradients, which L1/L2 on pixels weight little.
@@ -68,21 +78,29 @@ function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight:
   return loss;
 }
 
-/** Random crops (and horizontal flips) of a batch. @param images [B, 3, S, S] @returns [B, 3, C, C] */
-function cropBatch(images: Float32Array, batch: number, sizePx: number, cropPx: number, rng: Rng): Float32Array {
-  const out = new Float32Array(batch * 3 * cropPx * cropPx);
-  for (let b = 0; b < batch; b++) {
-    const x0 = rng.int(sizePx - cropPx + 1);
-    const y0 = rng.int(sizePx - cropPx + 1);
-    const flip = rng.chance(0.5);
-    for (let c = 0; c < 3; c++) {
+interface Crop {
+  readonly x0: number;
+  readonly y0: number;
+  readonly flip: boolean;
+}
+
+/** A random crop position and horizontal flip per image (three draws per image, in order). */
+function drawCrops(batch: number, sizePx: number, cropPx: number, rng: Rng): Crop[] {
+  return Array.from({ length: batch }, () => ({ x0: rng.int(sizePx - cropPx + 1), y0: rng.int(sizePx - cropPx + 1), flip: rng.chance(0.5) }));
+}
+
+/** Crops (and flips) a batch. @param images [B, channels, S, S] @returns [B, channels, C, C] */
+function cropBatch(images: Float32Array, crops: readonly Crop[], sizePx: number, cropPx: number, channels = 3): Float32Array {
+  const out = new Float32Array(crops.length * channels * cropPx * cropPx);
+  crops.forEach(({ x0, y0, flip }, b) => {
+    for (let c = 0; c < channels; c++) {
       for (let y = 0; y < cropPx; y++) {
-        const src = ((b * 3 + c) * sizePx + y0 + y) * sizePx + x0;
-        const dst = ((b * 3 + c) * cropPx + y) * cropPx;
+        const src = ((b * channels + c) * sizePx + y0 + y) * sizePx + x0;
+        const dst = ((b * channels + c) * cropPx + y) * cropPx;
         for (let x = 0; x < cropPx; x++) out[dst + x] = images[src + (flip ? cropPx - 1 - x : x)]!;
       }
     }
-  }
+  });
   return out;
 }
 
@@ -108,7 +126,9 @@ export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<Tra
   const dec = new Graph();
   const d = buildVaeDecoder(dec, config, params, decOpts);
   const target = dec.input('target', 'float32', d.sample.shape);
-  const decLoss = reconstructionLoss(dec, d.sample, target, o.edgeWeight);
+  const weighted = o.objectWeight > 0;
+  const pixelWeight = weighted ? dec.input('pixel_weight', 'float32', [B, 1, o.cropPx, o.cropPx]) : undefined;
+  const decLoss = reconstructionLoss(dec, d.sample, target, o.edgeWeight, pixelWeight);
   const decParams = dec.values.filter((v) => v.kind === 'param' && v.trainable);
   const decoderGrad = await EngineSession.create(grad(dec, decLoss, [...decParams, d.latents]));
 
@@ -127,12 +147,14 @@ export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<Tra
   return {
     stage: 'vae',
     params,
-    batches: (start) => new BatchStream({ batchSize: B, sizePx: o.sizePx }, start),
+    batches: (start) => new BatchStream({ batchSize: B, sizePx: o.sizePx, objectMasks: weighted }, start),
     async step(batch, rng): Promise<StepOutput> {
-      const image = float32(imageShape, cropBatch(batch.images, B, o.sizePx, o.cropPx, rng));
+      const crops = drawCrops(B, o.sizePx, o.cropPx, rng);
+      const image = float32(imageShape, cropBatch(batch.images, crops, o.sizePx, o.cropPx));
+      const weights = weighted && batch.objectMasks ? { pixel_weight: float32([B, 1, o.cropPx, o.cropPx], cropBatch(batch.objectMasks, crops, o.sizePx, o.cropPx, 1).map((m) => 1 + o.objectWeight * m)) } : {};
       const noise = float32(latentShape, gaussian(latentShape[0]! * latentShape[1]! * lat * lat, rng));
       const z = (await encoderForward.run({ image, noise }, ['latent_sample']))['latent_sample']!;
-      const decOut = await decoderGrad.run({ latents: z, target: image });
+      const decOut = await decoderGrad.run({ latents: z, target: image, ...weights });
       const encOut = await encoderGrad.run({ image, noise, dz: decOut[gradName(d.latents)]! });
       const grads: Record<string, Float32Array> = {};
       for (const v of decParams) grads[v.name] = decOut[gradName(v)]!.data as Float32Array;

@@ -40,6 +40,15 @@ test('the worker stream returns batches in order, identical to rendering them in
   }
 });
 
+test('object masks come with the same images, covering the objects only', () => {
+  const plain = renderBatch(2, { batchSize: 2, sizePx: 32 });
+  const masked = renderBatch(2, { batchSize: 2, sizePx: 32, objectMasks: true });
+  assert.deepEqual(masked.images, plain.images);
+  assert.equal(plain.objectMasks, undefined);
+  const covered = masked.objectMasks!.filter((m) => m > 0).length / masked.objectMasks!.length;
+  assert.ok(covered > 0.005 && covered < 0.5, `object coverage ${covered}`);
+});
+
 test('a batch size of 0 is rejected naming the field', () => {
   assert.throws(() => new BatchStream({ batchSize: 0, sizePx: 16 }, 0), /batchSize 0/);
 });

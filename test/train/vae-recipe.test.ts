@@ -21,6 +21,22 @@ test('one VAE step chains encoder and decoder: a finite loss and a nonzero gradi
   }
 });
 
+test('with objectWeight the step renders object masks and weights their pixels (a different loss, same gradient names)', async () => {
+  const plain = await createVaeTask({ config: tiny, batchSize: 2, sizePx: 32, cropPx: 16, seed: 3 });
+  const weighted = await createVaeTask({ config: tiny, batchSize: 2, sizePx: 32, cropPx: 16, seed: 3, objectWeight: 9 });
+  try {
+    const batch = renderBatch(0, { batchSize: 2, sizePx: 32, objectMasks: true });
+    assert.ok(batch.objectMasks!.some((m) => m > 0.5) && batch.objectMasks!.every((m) => m >= 0 && m <= 1));
+    const a = await plain.step(batch, auxiliaryRng(1, 2));
+    const b = await weighted.step(batch, auxiliaryRng(1, 2));
+    assert.ok(b.metrics!['rec']! > a.metrics!['rec']!, `weighted ${b.metrics!['rec']} vs plain ${a.metrics!['rec']}`);
+    assert.deepEqual(Object.keys(b.grads).sort(), Object.keys(a.grads).sort());
+  } finally {
+    await plain.close?.();
+    await weighted.close?.();
+  }
+});
+
 test('held-out reconstruction reports PSNR, latent std and a 2-row grid', async () => {
   const task = await createVaeTask({ config: tiny, batchSize: 2, sizePx: 32, cropPx: 16 });
   const m = await reconstructHeldOut(task.params, vaeConfigOf(tiny), 4, 32);
