@@ -112,3 +112,25 @@ test('fused (MultiHeadAttention) and unfused attention agree, with a [Tq, Tk] bi
     assert.ok(relErr(y, expected) < FWD_TOL, `differentiated=${graph.differentiated}: rel err ${relErr(y, expected)}`);
   }
 });
+
+test('conv input-gradient through a constant weight (ConvTranspose) equals the trainable-weight form (flipped Conv)', async () => {
+  const { Graph: GraphClass } = await import('../../src/engine/graph.ts');
+  const { grad, gradName } = await import('../../src/engine/autodiff.ts');
+  const { EngineSession } = await import('../../src/engine/runtime.ts');
+  const { float32 } = await import('../../src/tensor.ts');
+  for (const { stride, padding, size } of [{ stride: 1, padding: 1, size: 8 }, { stride: 2, padding: 1, size: 8 }, { stride: 2, padding: 0, size: 9 }]) {
+    const results: Float32Array[] = [];
+    for (const trainable of [false, true]) {
+      const g = new GraphClass();
+      const x = g.input('x', 'float32', [2, 3, size, size]);
+      const w = g.param('w', float32([4, 3, 3, 3], Float32Array.from(random([4, 3, 3, 3], 7).data)), { trainable });
+      const y = g.conv2d(x, w, undefined, { stride, padding });
+      const loss = g.reduceSum(g.mul(y, g.constant(float32(y.shape, Float32Array.from(random(y.shape, 9).data)), 'target')), [0, 1, 2, 3]);
+      const session = await EngineSession.create(grad(g, loss, [x]), { cacheDir: false });
+      const out = await session.run({ x: float32([2, 3, size, size], Float32Array.from(random([2, 3, size, size], 5).data)) });
+      results.push(out[gradName(x)]!.data as Float32Array);
+      await session.release();
+    }
+    assert.ok(relErr(results[0]!, results[1]!) < 1e-5, `stride ${stride} padding ${padding}: ${relErr(results[0]!, results[1]!)}`);
+  }
+});

@@ -41,7 +41,7 @@ export const conv: OpDef<'Conv'> = {
   lower: (ctx, n) => ctx.node('Conv', n.inputs.map((v) => ctx.name(v)), [ctx.name(n.outputs[0]!)], convAttrs(n.attrs, n.inputs[1]!.shape.slice(2))),
   grad: (g, { inputs: [x, w, b], attrs }, [d]) => {
     if (!d) return [undefined, undefined, undefined];
-    const dx = convTransposeViaConv(g, d, w!, attrs, [x!.shape[2]!, x!.shape[3]!]);
+    const dx = constantWeight(w!) ? convInputGradForConstant(g, d, w!, attrs, [x!.shape[2]!, x!.shape[3]!]) : convTransposeViaConv(g, d, w!, attrs, [x!.shape[2]!, x!.shape[3]!]);
     const dw = correlate(g, x!, d, w!.shape, attrs);
     return b ? [dx, dw, g.reduceSum(d, [0, 2, 3])] : [dx, dw];
   },
@@ -71,6 +71,29 @@ export const convTranspose: OpDef<'ConvTranspose'> = {
   },
   expandFloat64: (g, { inputs: [x, w, b], outputs: [y], attrs }) => [withBias(g, convTransposeViaConv(g, x!, w!, attrs, [y!.shape[2]!, y!.shape[3]!]), b)],
 };
+
+/** A weight ORT sees as an initializer (not fed, not computed). */
+function constantWeight(w: Value): boolean {
+  return w.kind === 'constant' || (w.kind === 'param' && w.trainable !== true);
+}
+
+/**
+ * Conv's input-gradient when the weight is constant (textual inversion: gradients through a frozen model): one
+ * ConvTranspose on the weight as stored. The flipped-kernel Conv is a little faster (engine.md), but on a constant
+ * weight ORT constant-folds the flip into a second copy of every kernel at session creation: for SD 1.5 that was a
+ * 13.7 GiB peak and 45–65 s of creation against 7.4 GiB and 11 s with ConvTranspose, at an equal step time (measured
+ * by the inversion engineer, bench/inversion.bench.ts). Falls back to the flipped Conv where ONNX's output_padding
+ * cannot express the size (it must be below the stride, and one value for both axes in our builder).
+ * @param d [N, O, Ho, Wo] @returns [N, C, outHW]
+ */
+function convInputGradForConstant(g: Graph, d: Value, w: Value, a: ConvAttrs, outHW: readonly [number, number]): Value {
+  const [kh, kw] = [w.shape[2]!, w.shape[3]!];
+  const natural = (i: 0 | 1, k: number): number => (d.shape[2 + i]! - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * (k - 1) + 1;
+  const extra = [outHW[0] - natural(0, kh), outHW[1] - natural(1, kw)] as const;
+  const fits = extra[0] === extra[1] && extra[0] >= 0 && extra[0] < Math.max(a.stride[0], a.dilation[0]) && extra[1] < Math.max(a.stride[1], a.dilation[1]);
+  if (!fits) return convTransposeViaConv(g, d, w, a, outHW);
+  return g.convTranspose(d, w, undefined, { stride: [a.stride[0], a.stride[1]], padding: [a.padding[0], a.padding[1]], dilation: [a.dilation[0], a.dilation[1]], groups: a.groups, outputPadding: extra[0] });
+}
 
 function withBias(g: Graph, y: Value, b: Value | undefined): Value {
   return b ? g.add(y, g.reshape(b, [b.shape[0]!, 1, 1])) : y;
