@@ -44,10 +44,17 @@ export interface InversionGraphModels {
  * Builds the loss graph into `g` and returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`);
  * with `backward: false` returns `g` itself, outputting `loss` only (benchmarks compare the two).
  */
-export function buildInversionGraph(g: Graph, models: InversionGraphModels, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }, backward = true): Graph {
+/**
+ * Memory settings of the inversion graph's UNet. Measured at SD 1.5 size, 512², batch 1 (`npm run bench inversion`):
+ * peak RSS 14.6 GiB / step 22.3 s without; 10.9 GiB / 18.8 s with checkpointing; 10.2 GiB / 15.7 s adding 128 MiB
+ * attention-score chunks (32 MiB: no further gain).
+ */
+export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: true, maxAttentionScoreBytes: 128 * 2 ** 20 });
+
+export function buildInversionGraph(g: Graph, models: InversionGraphModels, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }, backward = true, memory: { gradientCheckpointing: boolean; maxAttentionScoreBytes: number } = INVERSION_MEMORY): Graph {
   const { batch, heightLatPx, widthLatPx, tokens } = shape;
   const text = buildClipTextModel(g, models.textConfig, models.textWeights, { batch, tokens, input: 'inputs_embeds' });
-  const unet = buildUNet(g, models.unetConfig, models.unetWeights, { batch, heightLatPx, widthLatPx, textLength: tokens, encoderHiddenStates: text.lastHiddenState, configPath: models.path });
+  const unet = buildUNet(g, models.unetConfig, models.unetWeights, { batch, heightLatPx, widthLatPx, textLength: tokens, encoderHiddenStates: text.lastHiddenState, configPath: models.path, ...(backward ? memory : {}) });
   const target = g.input(INVERSION_INPUTS.target, 'float32', unet.noisePred.shape);
   const mask = g.input(INVERSION_INPUTS.mask, 'float32', [1, 1, heightLatPx, widthLatPx]);
   const diff = g.sub(unet.noisePred, target);
