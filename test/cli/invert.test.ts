@@ -5,18 +5,15 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { encodePng, readEmbeddingFile } from '../../src/io/index.ts';
+import { readEmbeddingFile } from '../../src/io/index.ts';
 import { referenceSkip } from '../support/reference.ts';
+import { writeSolidPng } from '../support/squares.ts';
 import { makeTinyModelFolder } from '../support/tiny-model.ts';
 
 const skip = referenceSkip();
 
 async function writeCollage(dir: string): Promise<string> {
-  const square = async (name: string, rgb: [number, number, number], size: number) => {
-    const data = new Uint8Array(size * size * 4);
-    for (let p = 0; p < size * size; p++) data.set([...rgb, 255], p * 4);
-    writeFileSync(join(dir, name), await encodePng({ width: size, height: size, data }));
-  };
+  const square = (name: string, rgb: [number, number, number], size: number) => writeSolidPng(join(dir, name), rgb, size);
   await square('sea.png', [0, 0, 255], 64);
   await square('boat.png', [255, 0, 0], 24);
   const doc = {
