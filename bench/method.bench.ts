@@ -51,7 +51,6 @@ export const bench: Bench = {
     const shape = [1, 4, 64, 64];
     const composite = float32(shape, rng.normal(shape));
     const control = new NoiseControl(composite, float32([64, 64], plan.noiseStrength.latent), scheduler, rng.fork('hold'));
-    const context = float32([2, 77, 768], rng.normal([2, 77, 768]));
     const t = scheduler.timesteps[0]!;
     let x = control.start(float32(shape, rng.normal(shape)));
     // Everything one step does besides the UNet call: model input, batch, bias maps, guidance, scheduler step, hold.
@@ -64,7 +63,6 @@ export const bench: Bench = {
       const eps = applyGuidance(prediction, 7.5);
       x = scheduler.step(eps, t, x, rng.normalTensor(shape)).prevSample;
       x = control.afterStep(x, t);
-      void context;
     };
     const overheadMs = await timeMs(overhead, 20, 3);
 
