@@ -14,7 +14,7 @@ import { emitModel } from './onnx.ts';
 export interface SessionOptions {
   /** ORT graph optimisation. @default 'all', or 'basic' when the graph has float64 values (check mode: ORT would fuse x·sigmoid(x) into QuickGelu, which has no float64 kernel) */
   readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Intra-op threads. @default os.availableParallelism() */
+  /** Intra-op threads. @default COLLAGE_THREADS from the environment, else os.availableParallelism() */
   readonly threads?: number;
   /** Cache folder for built ONNX; false = build in memory every time. @default COLLAGE_CACHE_DIR or env-paths cache */
   readonly cacheDir?: string | false;
@@ -52,11 +52,18 @@ interface CacheUse {
   readonly preOptimized?: boolean;
 }
 
+/** COLLAGE_THREADS (a positive integer) caps every session's threads: lets a background job leave cores free. */
+function defaultThreads(): number {
+  const raw = process.env['COLLAGE_THREADS'];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : availableParallelism();
+}
+
 function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.InferenceSession.SessionOptions {
   const float64 = graph.values.some((v) => v.dtype === 'float64');
   return {
     executionProviders: ['cpu'],
-    intraOpNumThreads: o.threads ?? availableParallelism(),
+    intraOpNumThreads: o.threads ?? defaultThreads(),
     interOpNumThreads: 1,
     enableCpuMemArena: o.memoryArena ?? true,
     graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
