@@ -1,4 +1,4 @@
-// Helpers of the browser tests: build the editor into a temp folder, serve it with the preview generator, launch
+// Helpers of the browser tests: build the editor into a temp folder, serve it (preview generator or given models), launch
 // Debian's Chromium through playwright-core (flags from the env notes: no network chatter on a closed machine).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,9 +36,14 @@ export interface EditorHarness extends CollageServer {
  * `stepMs` steps, no diffusion); `extraModels` follow it in the editor's model menu.
  */
 export async function startEditor(webRoot: string, stepMs = 120, extraModels: readonly ServerModel[] = []): Promise<EditorHarness> {
-  const outDir = await mkdtemp(join(tmpdir(), 'collage-web-results-'));
   const preview: ServerModel = { id: 'preview', description: 'composite, no model', generate: createPreviewGenerator({ stepMs, steps: 6 }) };
-  const server = await createServer({ outDir, webRoot, models: [preview, ...extraModels] });
+  return serveEditor(webRoot, [preview, ...extraModels]);
+}
+
+/** Serves a built editor with exactly these models (the first is the default) on 127.0.0.1 and starts Chromium. */
+export async function serveEditor(webRoot: string, models: readonly ServerModel[]): Promise<EditorHarness> {
+  const outDir = await mkdtemp(join(tmpdir(), 'collage-web-results-'));
+  const server = await createServer({ outDir, webRoot, models });
   const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
   // launch() starts Chromium with a fresh, empty profile folder of its own (it refuses --user-data-dir).
   const browser = await chromium.launch({
