@@ -152,6 +152,8 @@ export interface CollageDocumentJson {
     readonly text: string;
     readonly x: number;
     readonly y: number;
+    /** Noise strength s in [0, 1] (collage-format.md); absent = the method's auto value (method.md §6). */
+    readonly noise?: number;
   }[];
   readonly generation: { readonly seed: number };
 }

@@ -39,9 +39,27 @@ export {
   resolveEvalMethods,
   methodInput,
   type EvalMethod,
+  type RecordedSettings,
   type MethodInput,
   type MethodContext,
 } from './methods.ts';
+export { parseMethodSpec, withNoiseStrength, type MethodSpec } from './method-variants.ts';
+export {
+  evaluateClaims,
+  verdictOf,
+  CLAIM_IDS,
+  MIN_SDEDIT_STRENGTHS,
+  INVERSION_MIN_STRENGTH,
+  type Claim,
+  type ClaimId,
+  type ClaimOptions,
+  type Comparison,
+  type SkippedClaim,
+  type Verdict,
+  type CaseMetrics,
+  type ResultsByMethod,
+} from './claims.ts';
+export { pairedBootstrap, interpolate, type PairedEstimate } from './paired-bootstrap.ts';
 export {
   runBenchmark,
   summarizeRun,

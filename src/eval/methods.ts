@@ -3,8 +3,9 @@
 // own them (method/, cli/), through `registerEvalMethod`.
 import type { RgbaFloatImage } from '../io/index.ts';
 import type { RgbImage } from '../world/index.ts';
-import { BugError, InputError } from '../errors.ts';
+import { BugError, InputError, type Problem } from '../errors.ts';
 import type { BenchmarkCase, CollageDocumentJson } from './case.ts';
+import { parseMethodSpec, withNoiseStrength } from './method-variants.ts';
 
 /** What a method may look at: the collage and its text, never the ground truth (unless it is an oracle). */
 export interface MethodInput {
@@ -39,12 +40,22 @@ export interface MethodContext {
   readonly groundTruth?: RgbImage;
 }
 
+/** Settings recorded with a result (cases.jsonl), compared key by key on resume. */
+export type RecordedSettings = Readonly<Record<string, string | number>>;
+
 export interface EvalMethod {
   /** CLI id, kebab-case. */
   readonly id: string;
   readonly description: string;
   /** Sees the ground truth (a reference point, never a real method). */
   readonly oracle?: boolean;
+  /** Reads the document's `layers[].noise`, so an `id@s` variant (method-variants.ts) sets its strength. @default false */
+  readonly takesNoise?: boolean;
+  /**
+   * The settings its outputs depend on (model identity, steps, seed, …), recorded with each result so that a
+   * resumed run can refuse to mix results made with other settings. @default the whole `--set` map
+   */
+  recordedSettings?(context: MethodContext): Promise<RecordedSettings>;
   /** @returns [heightPx, widthPx, 3] RGB in [0, 1] */
   generate(input: MethodInput, context: MethodContext): Promise<RgbImage>;
 }
@@ -82,21 +93,53 @@ export function evalMethods(): readonly EvalMethod[] {
 }
 
 /**
- * The methods named by ids, in the given order.
- * @throws InputError listing every unknown id and the known ones
+ * The methods named by specs, in the given order: a registered id, or `id@s` for that method with every layer's
+ * noise strength set to s (method-variants.ts), e.g. `sdedit@0.6`.
+ * @throws InputError listing every unknown id, bad strength, method without a noise strength, and repeated spec
  */
-export function resolveEvalMethods(ids: readonly string[]): readonly EvalMethod[] {
-  const unknown = ids.filter((id) => !registry.has(id));
-  if (unknown.length > 0) {
-    throw new InputError(
-      unknown.map((id) => ({
-        what: `unknown method "${id}"`,
+export function resolveEvalMethods(specs: readonly string[]): readonly EvalMethod[] {
+  const problems: Problem[] = [];
+  const methods: EvalMethod[] = [];
+  for (const spec of specs) {
+    const parsed = parseMethodSpec(spec);
+    if (parsed.kind === 'bad') {
+      problems.push(parsed.problem);
+      continue;
+    }
+    const method = registry.get(parsed.id);
+    if (method === undefined) {
+      problems.push({
+        what: `unknown method "${parsed.id}"`,
         where: '--methods',
         fix: `use one of: ${[...registry.keys()].join(', ')}`,
-      })),
-    );
+      });
+    } else if (parsed.noise === undefined) {
+      methods.push(method);
+    } else if (method.takesNoise !== true) {
+      problems.push({
+        what: `method "${parsed.id}" has no noise strength, so "${spec}" means nothing`,
+        where: '--methods',
+        fix: `use "${parsed.id}" alone; @s applies to ${[...registry.values()]
+          .filter((m) => m.takesNoise === true)
+          .map((m) => m.id)
+          .join(', ')}`,
+      });
+    } else {
+      methods.push(withNoiseStrength(method, parsed.noise));
+    }
   }
-  return ids.map((id) => registry.get(id)!);
+  const seen = new Set<string>();
+  for (const m of methods) {
+    if (seen.has(m.id))
+      problems.push({
+        what: `method "${m.id}" is listed twice`,
+        where: '--methods',
+        fix: 'list each method once',
+      });
+    seen.add(m.id);
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return methods;
 }
 
 /** The input a method sees for a case. */
