@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, ModelError } from '../errors.ts';
 import { MODEL_CLASSES, resolveModelConfig, type AutoencoderKLConfig, type CLIPTextConfig, type ModelClass, type UNet2DConditionConfig } from './diffusers-config.ts';
+import { COLLAGE_MODEL_INDEX_KEY, parseCollageModelDefaults, type CollageModelDefaults } from './model-defaults.ts';
 import { readPythonJson } from './python-json.ts';
 import { openSafetensors, type TensorSource } from './safetensors.ts';
 import { openSafetensorsIndex } from './safetensors-index.ts';
@@ -52,6 +53,8 @@ export interface StableDiffusionFolder {
   /** Folder with vocab.json + merges.txt (text/ ClipTokenizer.fromFolder reads it). */
   readonly tokenizerDir: string;
   readonly scheduler: SchedulerFolder;
+  /** Our per-model defaults from model_index.json's "_collage_diffusion" key ({} when absent). */
+  readonly collageDefaults: CollageModelDefaults;
 }
 
 export interface OpenModelOptions {
@@ -190,6 +193,7 @@ export async function openStableDiffusionFolder(dir: string, options: OpenModelO
   }
   const index = await readObject(indexPath);
   const pipelineClass = typeof index['_class_name'] === 'string' ? index['_class_name'] : 'StableDiffusionPipeline';
+  const collageDefaults = parseCollageModelDefaults(index[COLLAGE_MODEL_INDEX_KEY], indexPath);
   const unet = await openExpected(dir, 'unet', 'unet', index, options);
   const vae = await openExpected(dir, 'vae', 'vae', index, options);
   const textEncoder = await openExpected(dir, 'text_encoder', 'text-encoder', index, options);
@@ -205,5 +209,5 @@ export async function openStableDiffusionFolder(dir: string, options: OpenModelO
   if (typeof className !== 'string') {
     throw new InputError({ what: 'missing key "_class_name"', where: schedulerPath, fix: 'add the scheduler class, e.g. "_class_name": "PNDMScheduler"' });
   }
-  return { dir, pipelineClass, unet, vae, textEncoder, tokenizerDir, scheduler: { dir: schedulerDir, className, config: schedulerConfig } };
+  return { dir, pipelineClass, unet, vae, textEncoder, tokenizerDir, scheduler: { dir: schedulerDir, className, config: schedulerConfig }, collageDefaults };
 }

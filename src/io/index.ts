@@ -9,6 +9,8 @@ export { readEmbeddingFile, writeEmbeddingFile, EMBEDDING_FILE_FORMS, EMBEDDING_
 export type { EmbeddingFile, EmbeddingFileForm } from './embedding-file.ts';
 export { openStableDiffusionFolder, openComponent, findWeights, SD_FOLDER_HINT } from './diffusers.ts';
 export type { StableDiffusionFolder, ModelComponent, UNetComponent, VaeComponent, TextEncoderComponent, SchedulerFolder, OpenModelOptions } from './diffusers.ts';
+export { COLLAGE_MODEL_INDEX_KEY, parseCollageModelDefaults } from './model-defaults.ts';
+export type { CollageModelDefaults } from './model-defaults.ts';
 export { resolveModelConfig, MODEL_CLASSES } from './diffusers-config.ts';
 export type { UNet2DConditionConfig, AutoencoderKLConfig, CLIPTextConfig, ModelConfig, ModelClass } from './diffusers-config.ts';
 export { parsePythonJson, readPythonJson } from './python-json.ts';

@@ -8,7 +8,7 @@ export const INVERSION_INITS = ['a', 'head-noun'] as const;
 export type InversionInit = (typeof INVERSION_INITS)[number];
 
 export interface InversionOptions {
-  /** Optimisation steps per layer. @default 250 */ readonly steps?: number;
+  /** Optimisation steps per layer. @default the model's (model_index.json "_collage_diffusion".inversion.steps), else 250 */ readonly steps?: number;
   /** Captions / timesteps / noises per step. @default 4 */ readonly batch?: number;
   /** AdamW peak learning rate. @default 4e-4 */ readonly lr?: number;
   /** @default 0.9 */ readonly beta1?: number;
@@ -70,14 +70,21 @@ export const DEFAULT_INVERSION_OPTIONS: InversionSettings = Object.freeze({
   seed: 0,
 });
 
+/** Settings a model folder may default differently (io's CollageModelDefaults.inversion). */
+export interface InversionModelDefaults {
+  readonly steps?: number;
+}
+
 /**
- * Defaults merged with `options`, validated together.
+ * Defaults merged with `options`, validated together: what the caller sets wins, then the model's defaults, then
+ * DEFAULT_INVERSION_OPTIONS.
+ * @param modelDefaults the model's own defaults (StableDiffusion.collageDefaults.inversion)
  * @throws InputError listing every bad value
  */
-export function resolveInversionOptions(options: InversionOptions = {}): ResolvedInversionOptions {
+export function resolveInversionOptions(options: InversionOptions = {}, modelDefaults: InversionModelDefaults = {}): ResolvedInversionOptions {
   const d = DEFAULT_INVERSION_OPTIONS;
   const settings: InversionSettings = {
-    steps: options.steps ?? d.steps,
+    steps: options.steps ?? modelDefaults.steps ?? d.steps,
     batch: options.batch ?? d.batch,
     lr: options.lr ?? d.lr,
     beta1: options.beta1 ?? d.beta1,

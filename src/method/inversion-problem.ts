@@ -57,7 +57,8 @@ export class InversionProblem {
     readonly latents: readonly Float32Array[],
     readonly latentShape: readonly [number, number, number],
     readonly schedule: TrainingSchedule,
-    private readonly batch: number,
+    /** Draws per loss evaluation (the session's batch size). */
+    readonly batch: number,
   ) {}
 
   /**

@@ -8,7 +8,7 @@
 // 1.000135 from the head noun and 1.000114 from "a" (the tiny random models barely listen to text: re-measure on SD).
 // Loss: mean((ε̂ − ε)² · M) as issue 9 writes it; for the binary masks of opaque layers it equals method.md's
 // mean(((ε̂ − ε) · M)²), at soft edges it weighs by M rather than M².
-import { backgroundOf, compositeOver, placeDocumentLayers, resizeArea, type LayerId } from '../collage/index.ts';
+import { backgroundOf, compositeOver, placeDocumentLayers, resizeArea, type CollageLayer, type LayerId } from '../collage/index.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
 import { AdamW } from '../engine/index.ts';
 import { readEmbeddingFile } from '../io/index.ts';
@@ -28,34 +28,23 @@ export function learnedToken(id: string): string {
 
 /**
  * Learned (or loaded) token embeddings of a collage's layers: layers that name an `embedding` file get its vector,
- * layers with `invert: true` get one learned (or taken from the cache), others none.
+ * layers with `invert: true` get one learned (or taken from the cache), others none. Settings the caller leaves out
+ * take the model's defaults (model_index.json "_collage_diffusion", e.g. the embedded model's step count), then ours.
  * @returns vector [D] per layer id
  * @throws InputError for an embedding file of another width or with several vectors; CancelledError on `signal`
  */
 export async function invertLayers(collage: CollageInput, model: StableDiffusion, options: InversionOptions = {}): Promise<Map<LayerId, Float32Array>> {
-  const opts = resolveInversionOptions(options);
-  const { document: doc, images } = collage;
-  const visible = doc.layers.filter((l) => l.visible);
+  const opts = resolveInversionOptions(options, model.collageDefaults.inversion);
+  const visible = collage.document.layers.filter((l) => l.visible);
   const result = new Map<LayerId, Float32Array>();
-  const todo = visible.map((layer, i) => ({ layer, i })).filter(({ layer }) => layer.embedding === undefined && layer.invert);
   for (const layer of visible) if (layer.embedding !== undefined) result.set(layer.id, loadLayerEmbedding(layer.embedding, model.textWidth, layer.id));
-  if (todo.length === 0) return result;
+  if (!visible.some(learns)) return result;
 
   const tokenizer = await model.tokenizer();
-  const background = backgroundOf(doc, images);
-  const placed = placeDocumentLayers(doc, images);
-  const f = model.vaeScaleFactor;
+  const targets = inversionTargets(collage, model.vaeScaleFactor);
   const cacheDir = opts.cacheDir ?? defaultEmbeddingCacheDir();
-  for (const { layer, i } of todo) {
+  for (const { layer, target } of targets) {
     throwIfAborted(opts.signal, 'textual inversion');
-    const target: InversionTarget = {
-      rgb: compositeOver(background, placed.slice(0, i + 1)).rgb,
-      width: doc.width,
-      height: doc.height,
-      lossMask: resizeArea(placed[i]!.alpha, doc.width, doc.height, doc.width / f, doc.height / f),
-      text: layer.text,
-      token: learnedToken(layer.id),
-    };
     const key = embeddingCacheKey({ modelIdentity: `${model.textEncoderPart.identity}+${model.unetPart.identity}+${model.vaePart.identity}`, targetRgb: target.rgb, lossMask: target.lossMask, text: layer.text, settings: inversionSettings(opts) });
     const cached = opts.cache ? readCachedEmbedding(cacheDir, key, model.textWidth) : undefined;
     if (cached) {
@@ -70,16 +59,55 @@ export async function invertLayers(collage: CollageInput, model: StableDiffusion
   return result;
 }
 
+/** Whether a layer learns an embedding: visible, `invert: true` and no `embedding` file. */
+function learns(layer: CollageLayer): boolean {
+  return layer.visible && layer.invert && layer.embedding === undefined;
+}
+
+/**
+ * The inversion target of every layer that learns (visible, `invert: true`, no `embedding` file), bottom first:
+ * the composite of the visible layers 0..i over the background and α_i at latent size.
+ * @param vaeScaleFactor canvas px per latent px (8 for SD)
+ */
+export function inversionTargets(collage: CollageInput, vaeScaleFactor: number): { layer: CollageLayer; target: InversionTarget }[] {
+  const { document: doc, images } = collage;
+  const visible = doc.layers.filter((l) => l.visible);
+  if (!visible.some(learns)) return [];
+  const background = backgroundOf(doc, images);
+  const placed = placeDocumentLayers(doc, images);
+  const f = vaeScaleFactor;
+  return visible.flatMap((layer, i) => {
+    if (!learns(layer)) return [];
+    const target: InversionTarget = {
+      rgb: compositeOver(background, placed.slice(0, i + 1)).rgb,
+      width: doc.width,
+      height: doc.height,
+      lossMask: resizeArea(placed[i]!.alpha, doc.width, doc.height, doc.width / f, doc.height / f),
+      text: layer.text,
+      token: learnedToken(layer.id),
+    };
+    return [{ layer, target }];
+  });
+}
+
+/**
+ * Called with the embedding before the first step (step 0) and after each step; the array is the live one (copy it
+ * to keep it). Measurement scripts evaluate held-out losses here (scripts/inversion-curve.ts).
+ */
+export type InversionStepObserver = (step: number, embedding: Float32Array) => void | Promise<void>;
+
 /**
  * Learns one layer's embedding: `steps` AdamW steps (warm-up, clipping) on batches of `batch` draws.
  * @param label names the layer in progress events
+ * @param onStep sees the embedding at step 0 and after every step
  * @returns a_i [D]
  */
-export async function invertLayer(model: StableDiffusion, tokenizer: ClipTokenizer, target: InversionTarget, opts: ResolvedInversionOptions, label: string): Promise<Float32Array> {
+export async function invertLayer(model: StableDiffusion, tokenizer: ClipTokenizer, target: InversionTarget, opts: ResolvedInversionOptions, label: string, onStep?: InversionStepObserver): Promise<Float32Array> {
   const streams = inversionStreams(opts.seed, label);
   const problem = await InversionProblem.create(model, tokenizer, target, opts, streams.jitter);
   const embedding = problem.initialEmbedding(opts.init);
   const optimizer = new AdamW(new Map([['embedding', embedding]]), { lr: opts.lr, beta1: opts.beta1, beta2: opts.beta2, eps: opts.eps, weightDecay: opts.weightDecay, maxGradNorm: opts.maxGradNorm, warmupSteps: opts.warmupSteps });
+  await onStep?.(0, embedding);
   const started = performance.now();
   for (let step = 1; step <= opts.steps; step++) {
     throwIfAborted(opts.signal, 'textual inversion');
@@ -88,6 +116,7 @@ export async function invertLayer(model: StableDiffusion, tokenizer: ClipTokeniz
     optimizer.update({ embedding: gradient });
     const etaS = ((performance.now() - started) / step / 1000) * (opts.steps - step);
     opts.onProgress?.({ stage: 'invert', step, total: opts.steps, detail: `${label}: loss ${loss.toFixed(4)}, ETA ${etaS.toFixed(0)} s` });
+    await onStep?.(step, embedding);
   }
   return embedding;
 }

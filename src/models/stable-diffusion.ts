@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineSession, Graph, isCached, writeToCache, type SessionOptions } from '../engine/index.ts';
 import { ModelError, type Problem } from '../errors.ts';
-import { openStableDiffusionFolder, type AutoencoderKLConfig, type CLIPTextConfig, type UNet2DConditionConfig } from '../io/index.ts';
+import { openStableDiffusionFolder, type AutoencoderKLConfig, type CLIPTextConfig, type CollageModelDefaults, type UNet2DConditionConfig } from '../io/index.ts';
 import { float32, numel, type Tensor } from '../tensor.ts';
 import { ClipTokenizer } from '../text/index.ts';
 import { COLLAGE_SCALE_INPUT, collageCoefficientsInputName, LOGIT_BIAS_INPUT } from './attention.ts';
@@ -100,6 +100,8 @@ export class StableDiffusion {
     readonly schedulerConfig: Readonly<Record<string, unknown>>,
     private readonly options: StableDiffusionOptions,
     private readonly closeSources: () => void,
+    /** Our settings' defaults for this model (model_index.json "_collage_diffusion"; {} for checkpoints). */
+    readonly collageDefaults: CollageModelDefaults = {},
   ) {}
 
   /**
@@ -139,6 +141,7 @@ export class StableDiffusion {
       folder.scheduler.config,
       options,
       () => parts.forEach((p) => p.source.close()),
+      folder.collageDefaults,
     );
     try {
       checkTogether(sd, path);

@@ -2,14 +2,14 @@
 // (a second run does no optimisation; a changed pixel or text does), progress and cancellation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCollageImages, parseCollageDocument } from '../../src/collage/index.ts';
 import { CancelledError } from '../../src/errors.ts';
 import { encodePng, writeEmbeddingFile } from '../../src/io/index.ts';
 import { invertLayers } from '../../src/method/inversion.ts';
-import type { InversionOptions } from '../../src/method/inversion-options.ts';
+import { resolveInversionOptions, type InversionOptions } from '../../src/method/inversion-options.ts';
 import { StableDiffusion } from '../../src/models/index.ts';
 import type { ProgressEvent } from '../../src/progress.ts';
 import { referenceSkip } from '../support/reference.ts';
@@ -104,4 +104,25 @@ test('an aborted signal cancels before any optimisation step', { skip }, async (
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(invertLayers(await collage(), model, { ...quick(mkdtempSync(join(dir, 'c-'))), signal: controller.signal }), CancelledError);
+});
+
+test('a model folder\'s "_collage_diffusion".inversion.steps is the default step count; explicit steps win; without the key 250', { skip }, async () => {
+  const folder = makeTinyModelFolder();
+  const indexPath = join(folder, 'model_index.json');
+  writeFileSync(indexPath, JSON.stringify({ ...(JSON.parse(readFileSync(indexPath, 'utf8')) as object), _collage_diffusion: { inversion: { steps: 3 } } }));
+  const withKey = await StableDiffusion.load(folder, { cacheDir: mkdtempSync(join(tmpdir(), 'collage-cache-')) });
+  try {
+    assert.deepEqual(withKey.collageDefaults, { inversion: { steps: 3 } });
+    const { steps: _explicit, ...noSteps } = quick(mkdtempSync(join(dir, 'c-')));
+    const fromModel: ProgressEvent[] = [];
+    await invertLayers(await collage(), withKey, { ...noSteps, onProgress: (e) => fromModel.push(e) });
+    assert.deepEqual([...new Set(fromModel.map((e) => e.total))], [3], 'the model default (3 steps) is used');
+    const explicit: ProgressEvent[] = [];
+    await invertLayers(await collage(), withKey, { ...noSteps, steps: 2, cache: false, onProgress: (e) => explicit.push(e) });
+    assert.deepEqual([...new Set(explicit.map((e) => e.total))], [2], 'the caller\'s 2 steps win');
+  } finally {
+    await withKey.release();
+  }
+  assert.deepEqual(model.collageDefaults, {});
+  assert.equal(resolveInversionOptions({}, model.collageDefaults.inversion).steps, 250);
 });
