@@ -1,10 +1,12 @@
 // The benchmark's model-based methods (world.md "Benchmark cases", method.md §9): text-to-image, SDEdit, and
 // Collage Diffusion with its mechanisms added one by one. They share one model per process, loaded on first use.
 // Settings (`eval --set key=value`): model (default embedded), steps (default 20), seed offset (default 0),
-// inversion-steps (default: the inversion defaults).
+// inversion-steps (default: the model's inversion defaults). Every method but txt2img reads the document's
+// layers[].noise, so `eval --methods sdedit@0.6` runs it at strength 0.6 (eval/method-variants.ts).
+import { createHash } from 'node:crypto';
 import { imageToCanvas, loadCollageImages, parseCollageDocument, type RgbaImage } from '../collage/index.ts';
 import { InputError } from '../errors.ts';
-import { registerEvalMethod, type MethodInput, type MethodContext } from '../eval/index.ts';
+import { registerEvalMethod, type MethodInput, type MethodContext, type RecordedSettings } from '../eval/index.ts';
 import { pngDataUri } from '../io/index.ts';
 import { generate, type GenerateOptions } from '../method/index.ts';
 import type { StableDiffusion } from '../models/index.ts';
@@ -29,6 +31,24 @@ function modelFor(spec: string): Promise<StableDiffusion> {
     models.set(spec, model);
   }
   return model;
+}
+
+/**
+ * What a model method's output depends on, recorded with each result (a resumed run must match it): the model and
+ * its weights (hash of path, size and mtime of each weights file, as the graph cache keys them), steps, seed offset,
+ * and for methods with inversion the inversion steps.
+ */
+async function modelSettings(settings: Readonly<Record<string, string>>, inversion: boolean): Promise<RecordedSettings> {
+  const spec = settings['model'] ?? EMBEDDED_MODEL;
+  const model = await modelFor(spec);
+  const identity = [model.textEncoderPart, model.unetPart, model.vaePart].map((p) => p.identity).join('+');
+  return {
+    model: spec,
+    weights: createHash('sha256').update(identity).digest('hex').slice(0, 16),
+    steps: integerSetting(settings, 'steps', 20),
+    seed: integerSetting(settings, 'seed', 0),
+    ...(inversion ? { 'inversion-steps': settings['inversion-steps'] === undefined ? 'model default' : integerSetting(settings, 'inversion-steps', 250) } : {}),
+  };
 }
 
 function integerSetting(settings: Readonly<Record<string, string>>, key: string, fallback: number): number {
@@ -59,9 +79,12 @@ function toRgb(image: RgbaImage): RgbImage {
 /** Adds the model-based methods to the benchmark's registry. */
 export function registerModelEvalMethods(): void {
   for (const m of MODEL_METHODS) {
+    const inversion = m.switches.inversion !== false && m.switches.txt2img !== true;
     registerEvalMethod({
       id: m.id,
       description: m.description,
+      takesNoise: m.switches.txt2img !== true,
+      recordedSettings: (context) => modelSettings(context.settings, inversion),
       generate: async (input: MethodInput, context: MethodContext) => {
         const model = await modelFor(context.settings['model'] ?? EMBEDDED_MODEL);
         const collage = await caseCollage(input);

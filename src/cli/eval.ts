@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import {
   evalMethods,
+  readRunFolder,
   resolveEvalMethods,
   runBenchmark,
   writeReport,
   REPORT_FILES,
+  RUN_FILES,
   DEFAULT_RUN_OPTIONS,
 } from '../eval/index.ts';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ export interface EvalCommandOptions {
   readonly keep: string;
   readonly set: readonly string[];
   readonly writeCases?: boolean;
+  readonly reportOnly?: boolean;
 }
 
 /** `key=value` pairs of `--set`, for the methods. @throws InputError listing each malformed pair */
@@ -36,6 +39,15 @@ export function parseSettings(pairs: readonly string[]): Record<string, string> 
 }
 
 export async function evalCommand(options: EvalCommandOptions): Promise<void> {
+  const keep = parseIntegerOption(options.keep, '--keep', 0, 100);
+  if (options.reportOnly === true) {
+    const run = await readRunFolder(options.out, { keep });
+    await writeReport(options.out, run);
+    console.log(
+      `wrote ${join(options.out, REPORT_FILES.markdown)} (${run.cases.length} cases × ${run.methods.length} methods from ${join(options.out, RUN_FILES.results)})`,
+    );
+    return;
+  }
   const ids = options.methods
     .split(',')
     .map((s) => s.trim())
@@ -51,21 +63,22 @@ export async function evalCommand(options: EvalCommandOptions): Promise<void> {
   const methods = resolveEvalMethods(ids);
   const cases = parseIntegerOption(options.cases, '--cases', 1, 100000);
   const started = performance.now();
-  const run = await runBenchmark(methods, {
+  const fresh = await runBenchmark(methods, {
     cases,
     sizePx: parseIntegerOption(options.size, '--size', 64, 4096),
     firstIndex: parseIntegerOption(options.first, '--first', 0, Number.MAX_SAFE_INTEGER),
-    keepOutputs: parseIntegerOption(options.keep, '--keep', 0, 100),
+    keepOutputs: keep,
     settings: parseSettings(options.set),
+    outDir: options.out,
     ...(options.writeCases ? { writeCasesTo: join(options.out, 'cases') } : {}),
-    onProgress: (e) => {
-      if (e.step === e.total || e.step % Math.max(1, Math.round(e.total / 10)) === 0)
-        console.error(`eval: ${e.step}/${e.total} cases`);
-    },
+    onProgress: (e) => console.error(`eval: ${e.step}/${e.total} ${e.detail ?? ''}`),
   });
+  const scored = Object.values(fresh.results).reduce((n, rows) => n + rows.length, 0);
+  // The report covers everything in the folder: earlier runs and other shards too.
+  const run = await readRunFolder(options.out, { keep, order: methods.map((m) => m.id) });
   await writeReport(options.out, run);
   console.log(
-    `wrote ${join(options.out, REPORT_FILES.markdown)} (${cases} cases × ${methods.length} methods in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `wrote ${join(options.out, REPORT_FILES.markdown)} (${cases} cases × ${methods.length} methods: ${scored} scored now in ${((performance.now() - started) / 1000).toFixed(1)} s, ${cases * methods.length - scored} already there; report of ${run.cases.length} cases × ${run.methods.length} methods)`,
   );
 }
 
@@ -80,14 +93,21 @@ export function registerEvalCommand(program: Command): void {
       '--methods <ids>',
       `comma-separated method ids (${evalMethods()
         .map((m) => m.id)
-        .join(', ')})`,
+        .join(', ')}); id@s sets every layer's noise strength to s, e.g. sdedit@0.6`,
       'naive,ground-truth',
     )
-    .requiredOption('-o, --out <dir>', 'report folder')
+    .requiredOption(
+      '-o, --out <dir>',
+      `run folder: results are appended to <dir>/${RUN_FILES.results} as each case finishes; a rerun skips pairs already there, and shards (--first/--cases) may share it`,
+    )
     .option('--size <px>', 'canvas side in px, a multiple of 8', String(DEFAULT_RUN_OPTIONS.sizePx))
     .option('--first <index>', 'first case index in the evaluation stream', '0')
     .option('--keep <n>', 'cases shown in the image grid', String(DEFAULT_RUN_OPTIONS.keepOutputs))
     .option('--set <key=value...>', 'settings passed to the methods', [])
     .option('--write-cases', 'also write each case as a collage document under <out>/cases/')
+    .option(
+      '--report-only',
+      `rebuild the report from <out>/${RUN_FILES.results} and <out>/${RUN_FILES.outputsFolder}/ without running anything`,
+    )
     .action(async (opts: EvalCommandOptions) => evalCommand(opts));
 }

@@ -7,8 +7,8 @@ import { rgbImage, type RgbImage } from '../world/index.ts';
  * @param gutterPx white space between cells and around the grid
  * @returns [rows·(h+g)+g, cols·(w+g)+g, 3]
  */
-export function imageGrid(rows: readonly (readonly RgbImage[])[], gutterPx = 4): RgbImage {
-  const first = rows[0]?.[0];
+export function imageGrid(rows: readonly (readonly (RgbImage | undefined)[])[], gutterPx = 4): RgbImage {
+  const first = rows.flat().find((img) => img !== undefined);
   if (first === undefined) return rgbImage(1, 1);
   const { width: w, height: h } = first;
   const cols = Math.max(...rows.map((r) => r.length));
@@ -16,6 +16,7 @@ export function imageGrid(rows: readonly (readonly RgbImage[])[], gutterPx = 4):
   out.data.fill(1);
   rows.forEach((row, r) => {
     row.forEach((img, c) => {
+      if (img === undefined) return;
       if (img.width !== w || img.height !== h)
         throw new RangeError(`grid cell ${r},${c} is ${img.width}×${img.height}, expected ${w}×${h}`);
       const ox = gutterPx + c * (w + gutterPx);

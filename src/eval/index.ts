@@ -60,16 +60,18 @@ export {
   type ResultsByMethod,
 } from './claims.ts';
 export { pairedBootstrap, interpolate, type PairedEstimate } from './paired-bootstrap.ts';
+export { runBenchmark, resolveRunOptions, DEFAULT_RUN_OPTIONS, type RunOptions } from './runner.ts';
+export { summarizeRun, type BenchmarkRun, type KeptCase, type MethodResult, type RunSummary } from './run.ts';
+export { readRunFolder, pairsDone, writeKeptOutputs } from './run-folder.ts';
 export {
-  runBenchmark,
-  summarizeRun,
-  resolveRunOptions,
-  DEFAULT_RUN_OPTIONS,
-  type RunOptions,
-  type BenchmarkRun,
-  type KeptCase,
-} from './runner.ts';
+  appendCaseResult,
+  readCaseResults,
+  settingsText,
+  RUN_FILES,
+  type CaseResult,
+} from './results-file.ts';
 export { writeReport, summaryTable, REPORT_FILES } from './report.ts';
-export { metricsPlotSpec, renderMetricsPlot, type RunSummary } from './plot.ts';
+export { claimsMarkdown } from './claims-report.ts';
+export { metricsPlotSpec, renderMetricsPlot } from './plot.ts';
 export { imageGrid } from './grid.ts';
 export { writeCaseFiles, writePngFile, writeTextFile, CASE_FILES } from './files.ts';

@@ -2,11 +2,8 @@
 // SVG) and rasterised to PNG by io's svgToPng.
 import { svgToPng } from '../io/index.ts';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Estimate } from './bootstrap.ts';
-import { METRIC_IDS, METRIC_INFO, type MetricId } from './metrics.ts';
-
-/** Summary by method id then metric (runner.ts summarizeRun). */
-export type RunSummary = Readonly<Record<string, Readonly<Record<MetricId, Estimate>>>>;
+import { METRIC_IDS, METRIC_INFO } from './metrics.ts';
+import type { RunSummary } from './run.ts';
 
 /** The Vega-Lite specification of the metrics plot: faceted bars with error bars, independent y scales. */
 export function metricsPlotSpec(summary: RunSummary): TopLevelSpec {

@@ -1,14 +1,17 @@
-// The benchmark report: report.md (table of mean [95% interval] per method and metric, plot, image grid),
-// results.json (every per-case value), metrics.svg/png and grid.png.
+// The benchmark report: report.md (table of mean [95% interval] per method and metric, claims, timings, plot,
+// image grid), results.json (summary, claims, every per-case value), metrics.svg/png and grid.png.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/index.ts';
 import type { Estimate } from './bootstrap.ts';
+import { evaluateClaims } from './claims.ts';
+import { claimsMarkdown } from './claims-report.ts';
 import { writePngFile } from './files.ts';
 import { imageGrid } from './grid.ts';
 import { METRIC_IDS, METRIC_INFO } from './metrics.ts';
-import { renderMetricsPlot, type RunSummary } from './plot.ts';
-import { summarizeRun, type BenchmarkRun } from './runner.ts';
+import { renderMetricsPlot } from './plot.ts';
+import { RUN_FILES, settingsText } from './results-file.ts';
+import { summarizeRun, type BenchmarkRun, type RunSummary } from './run.ts';
 
 /** Files a report writes, relative to its folder. */
 export const REPORT_FILES = Object.freeze({
@@ -18,6 +21,9 @@ export const REPORT_FILES = Object.freeze({
   plotPng: 'metrics.png',
   grid: 'grid.png',
 });
+
+/** Bootstrap resamples of the summary and the claims. */
+const RESAMPLES = 2000;
 
 function formatEstimate(e: Estimate): string {
   if (e.n === 0) return 'n/a';
@@ -37,19 +43,55 @@ export function summaryTable(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-function markdown(run: BenchmarkRun, summary: RunSummary): string {
+/** Cases, time per case and recorded settings of each method. */
+function methodsTable(run: BenchmarkRun): string[] {
+  return [
+    '| method | cases | s per case (mean) | settings | what it is |',
+    '|---|---:|---:|---|---|',
+    ...run.methods.map((m) => {
+      const rows = run.results[m.id] ?? [];
+      const seconds = rows.reduce((s, r) => s + r.seconds, 0) / Math.max(1, rows.length);
+      const settings = run.settings[m.id];
+      return `| \`${m.id}\` | ${rows.length} | ${seconds.toFixed(2)} | ${settings ? settingsText(settings) : ''} | ${m.description} |`;
+    }),
+  ];
+}
+
+/** "12 cases (indices 0–11)", or the index ranges when there are gaps (shards still running). */
+function casesLine(run: BenchmarkRun): string {
+  const ranges: string[] = [];
+  let start: number | undefined;
+  run.cases.forEach((c, i) => {
+    start ??= c.index;
+    const next = run.cases[i + 1];
+    if (next === undefined || next.index !== c.index + 1) {
+      ranges.push(start === c.index ? String(start) : `${start}–${c.index}`);
+      start = undefined;
+    }
+  });
+  return `${run.cases.length} cases from the evaluation seed stream (indices ${ranges.join(', ')}), ${run.sizePx}×${run.sizePx} px.`;
+}
+
+function markdown(run: BenchmarkRun, summary: RunSummary, claims: string): string {
   const columns = ['collage', 'ground truth', ...run.methods.map((m) => m.id)];
+  const damaged = run.damagedLines ?? [];
   return [
     '# Shapes World benchmark',
     '',
-    `${run.cases.length} cases from the evaluation seed stream (indices ${run.firstIndex}–${run.firstIndex + run.cases.length - 1}), ${run.sizePx}×${run.sizePx} px.`,
-    'Each cell: mean over cases [95% percentile-bootstrap interval, 2000 resamples]. ↑ higher is better, ↓ lower is better.',
+    casesLine(run),
+    `Each cell: mean over cases [95% percentile-bootstrap interval, ${RESAMPLES} resamples]. ↑ higher is better, ↓ lower is better.`,
+    ...(damaged.length > 0
+      ? [
+          `${damaged.length} damaged line(s) of ${RUN_FILES.results} were skipped (lines ${damaged.join(', ')}); their pairs run again on the next run.`,
+        ]
+      : []),
     '',
     summaryTable(summary),
     '',
+    claims,
     '## Methods',
     '',
-    ...run.methods.map((m) => `- \`${m.id}\`: ${m.description}`),
+    ...methodsTable(run),
     '',
     '## Metrics',
     '',
@@ -63,39 +105,40 @@ function markdown(run: BenchmarkRun, summary: RunSummary): string {
     '',
     `![grid](${REPORT_FILES.grid})`,
     '',
-    ...run.kept.map((k, i) => `${i + 1}. case ${k.case.index}: "${k.case.text}"`),
+    ...run.kept.map((k, i) => `${i + 1}. case ${k.index}: "${k.text}"`),
     '',
   ].join('\n');
 }
 
 /**
- * Writes the report of a run into `dir` (created if needed).
+ * Writes the report of a run into `dir` (created if needed), each file atomically.
  * @returns the paths written
  */
 export async function writeReport(dir: string, run: BenchmarkRun): Promise<readonly string[]> {
-  const summary = summarizeRun(run);
+  const summary = summarizeRun(run, RESAMPLES);
+  const { claims, skipped } = evaluateClaims(run.results, { resamples: RESAMPLES });
   const written: string[] = [];
   await mkdir(dir, { recursive: true });
   const put = async (name: string, content: Uint8Array | string): Promise<void> => {
-    await writeFileAtomic(join(dir, name), typeof content === 'string' ? new TextEncoder().encode(content) : content);
+    await writeFileAtomic(
+      join(dir, name),
+      typeof content === 'string' ? new TextEncoder().encode(content) : content,
+    );
     written.push(join(dir, name));
   };
   const plot = await renderMetricsPlot(summary);
   await put(REPORT_FILES.plotSvg, plot.svg);
   await put(REPORT_FILES.plotPng, plot.png);
-  const rows = run.kept.map((k) => [
-    k.case.naive,
-    k.case.groundTruth,
-    ...run.methods.map((m) => k.outputs[m.id]!),
-  ]);
+  const rows = run.kept.map((k) => [k.collage, k.groundTruth, ...run.methods.map((m) => k.outputs[m.id])]);
   if (rows.length > 0) {
     await writePngFile(join(dir, REPORT_FILES.grid), imageGrid(rows));
     written.push(join(dir, REPORT_FILES.grid));
   }
+  const { sizePx, methods, cases, settings, results } = run;
   await put(
     REPORT_FILES.json,
-    `${JSON.stringify({ sizePx: run.sizePx, firstIndex: run.firstIndex, methods: run.methods, cases: run.cases, summary, values: run.values }, null, 1)}\n`,
+    `${JSON.stringify({ sizePx, methods, settings, cases, summary, claims, skippedClaims: skipped, results }, null, 1)}\n`,
   );
-  await put(REPORT_FILES.markdown, markdown(run, summary));
+  await put(REPORT_FILES.markdown, markdown(run, summary, claimsMarkdown(claims, skipped, RESAMPLES)));
   return written;
 }

@@ -1,14 +1,18 @@
 // The benchmark runner (world.md "Benchmark cases"): builds cases from the evaluation stream, runs each method on
-// each, scores the outputs, and keeps a few outputs for the report's image grids.
+// each, scores the outputs, and keeps a few outputs for the report's image grids. With `outDir` it is resumable and
+// shardable: each scored (case, method) is appended to `<outDir>/cases.jsonl` (results-file.ts) as it finishes,
+// pairs already there are skipped, and kept outputs are saved as PNGs (run-folder.ts reads it all back).
 import { join } from 'node:path';
 import { InputError, throwIfAborted } from '../errors.ts';
 import type { ProgressCallback } from '../progress.ts';
 import type { RgbImage } from '../world/index.ts';
-import { bootstrapMean, type Estimate } from './bootstrap.ts';
 import { collageDocument, makeCase, type BenchmarkCase } from './case.ts';
 import { CASE_FILES, writeCaseFiles } from './files.ts';
-import { computeMetrics, METRIC_IDS, type MetricId, type MetricValues } from './metrics.ts';
-import { methodInput, type EvalMethod } from './methods.ts';
+import { computeMetrics } from './metrics.ts';
+import { methodInput, type EvalMethod, type MethodContext, type RecordedSettings } from './methods.ts';
+import { appendCaseResult, type CaseResult } from './results-file.ts';
+import { pairsDone, writeKeptOutputs } from './run-folder.ts';
+import type { BenchmarkRun, KeptCase, MethodResult } from './run.ts';
 
 export interface RunOptions {
   /** Number of cases (world.md asks for ≥ 100 in a reported run). @default 100 */
@@ -23,6 +27,11 @@ export interface RunOptions {
   readonly keepOutputs?: number;
   /** When set, each case is written there (`case-<index>/scene.collage.json` + PNGs) before the methods run. */
   readonly writeCasesTo?: string;
+  /**
+   * Run folder: results appended to `cases.jsonl`, (case, method) pairs already there skipped (their recorded
+   * settings must match), the first `keepOutputs` cases' outputs saved under `outputs/`.
+   */
+  readonly outDir?: string;
   readonly onProgress?: ProgressCallback;
   readonly signal?: AbortSignal;
 }
@@ -64,23 +73,6 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   return o;
 }
 
-/** One case whose outputs were kept. */
-export interface KeptCase {
-  readonly case: BenchmarkCase;
-  /** By method id: [H, W, 3]. */
-  readonly outputs: Readonly<Record<string, RgbImage>>;
-}
-
-export interface BenchmarkRun {
-  readonly sizePx: number;
-  readonly firstIndex: number;
-  readonly methods: readonly { readonly id: string; readonly description: string }[];
-  readonly cases: readonly { readonly index: number; readonly text: string }[];
-  /** By method id: the metrics of each case, in case order. */
-  readonly values: Readonly<Record<string, readonly MetricValues[]>>;
-  readonly kept: readonly KeptCase[];
-}
-
 function checkOutput(method: EvalMethod, c: BenchmarkCase, image: RgbImage): void {
   if (
     image.width !== c.widthPx ||
@@ -95,21 +87,51 @@ function checkOutput(method: EvalMethod, c: BenchmarkCase, image: RgbImage): voi
   }
 }
 
+/** The context a method runs in on a case. */
+function contextOf(method: EvalMethod, c: BenchmarkCase, o: ResolvedRunOptions): MethodContext {
+  return {
+    settings: o.settings,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(method.oracle ? { groundTruth: c.groundTruth } : {}),
+  };
+}
+
+/** Each method's recorded settings (EvalMethod.recordedSettings, else the whole `--set` map). */
+async function recordedSettingsOf(
+  methods: readonly EvalMethod[],
+  o: ResolvedRunOptions,
+): Promise<Map<string, RecordedSettings>> {
+  const out = new Map<string, RecordedSettings>();
+  for (const m of methods)
+    out.set(m.id, m.recordedSettings ? await m.recordedSettings({ settings: o.settings }) : o.settings);
+  return out;
+}
+
 /**
  * Runs methods on benchmark cases and scores every output.
- * @throws InputError for bad options or a method returning the wrong size; CancelledError when `signal` fires
+ * @returns what this call scored (with `outDir`, pairs found there are skipped and not in it: read the folder back
+ *   with `readRunFolder` for everything)
+ * @throws InputError for bad options, a method returning the wrong size, or an `outDir` holding results of another
+ *   size or other settings; CancelledError when `signal` fires (every pair scored so far is already on disk)
  */
 export async function runBenchmark(
   methods: readonly EvalMethod[],
   options: RunOptions = {},
 ): Promise<BenchmarkRun> {
   const o = resolveRunOptions(options);
-  const values: Record<string, MetricValues[]> = Object.fromEntries(methods.map((m) => [m.id, []]));
+  const recorded = await recordedSettingsOf(methods, o);
+  const done = o.outDir === undefined ? new Set<string>() : await pairsDone(o.outDir, recorded, o.sizePx);
+  const results: Record<string, MethodResult[]> = Object.fromEntries(methods.map((m) => [m.id, []]));
   const cases: { index: number; text: string }[] = [];
   const kept: KeptCase[] = [];
   for (let i = 0; i < o.cases; i++) {
     throwIfAborted(o.signal, 'evaluation');
     const index = o.firstIndex + i;
+    const todo = methods.filter((m) => !done.has(`${m.id}#${index}`));
+    if (todo.length === 0) {
+      o.onProgress?.({ stage: 'eval', step: i + 1, total: o.cases, detail: `case ${index}: already scored` });
+      continue;
+    }
     const c = makeCase(index, o.sizePx);
     let written: { document: ReturnType<typeof collageDocument>; path: string } | undefined;
     if (o.writeCasesTo !== undefined)
@@ -117,49 +139,46 @@ export async function runBenchmark(
     const document = written?.document ?? collageDocument(c, CASE_FILES.background, CASE_FILES.layer);
     const input = methodInput(c, document, written?.path);
     const outputs: Record<string, RgbImage> = {};
-    for (const method of methods) {
-      const context = {
-        settings: o.settings,
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(method.oracle ? { groundTruth: c.groundTruth } : {}),
-      };
-      const output = await method.generate(input, context);
+    const timings: string[] = [];
+    for (const method of todo) {
+      const started = performance.now();
+      const output = await method.generate(input, contextOf(method, c, o));
+      const seconds = (performance.now() - started) / 1000;
       checkOutput(method, c, output);
-      values[method.id]!.push(computeMetrics(output, c));
+      const result: CaseResult = {
+        method: method.id,
+        description: method.description,
+        index,
+        text: c.text,
+        sizePx: o.sizePx,
+        settings: recorded.get(method.id)!,
+        metrics: computeMetrics(output, c),
+        seconds,
+      };
+      if (o.outDir !== undefined) {
+        if (i < o.keepOutputs) await writeKeptOutputs(o.outDir, c, { [method.id]: output });
+        await appendCaseResult(o.outDir, result);
+      }
+      results[method.id]!.push({ index, metrics: result.metrics, seconds });
       outputs[method.id] = output;
+      timings.push(`${method.id} ${seconds.toFixed(1)} s`);
     }
     cases.push({ index, text: c.text });
-    if (kept.length < o.keepOutputs) kept.push({ case: c, outputs });
-    o.onProgress?.({ stage: 'eval', step: i + 1, total: o.cases, detail: `case ${index}` });
+    if (kept.length < o.keepOutputs)
+      kept.push({ index, text: c.text, collage: c.naive, groundTruth: c.groundTruth, outputs });
+    o.onProgress?.({
+      stage: 'eval',
+      step: i + 1,
+      total: o.cases,
+      detail: `case ${index}: ${timings.join(', ')}`,
+    });
   }
   return {
     sizePx: o.sizePx,
-    firstIndex: o.firstIndex,
     methods: methods.map((m) => ({ id: m.id, description: m.description })),
     cases,
-    values,
+    results,
+    settings: Object.fromEntries(recorded),
     kept,
   };
-}
-
-/** Mean and 95% bootstrap interval of every metric of every method. */
-export function summarizeRun(
-  run: BenchmarkRun,
-  resamples = 2000,
-): Readonly<Record<string, Readonly<Record<MetricId, Estimate>>>> {
-  return Object.fromEntries(
-    run.methods.map((m) => {
-      const rows = run.values[m.id] ?? [];
-      const estimates = Object.fromEntries(
-        METRIC_IDS.map((id) => [
-          id,
-          bootstrapMean(
-            rows.map((r) => r[id]),
-            resamples,
-          ),
-        ]),
-      );
-      return [m.id, estimates as Record<MetricId, Estimate>];
-    }),
-  );
 }

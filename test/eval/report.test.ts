@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveEvalMethods } from '../../src/eval/methods.ts';
 import { writeReport } from '../../src/eval/report.ts';
-import { runBenchmark, summarizeRun } from '../../src/eval/runner.ts';
+import { runBenchmark } from '../../src/eval/runner.ts';
+import { summarizeRun } from '../../src/eval/run.ts';
 
 test('the report runs end to end and ranks the ground truth above the naive collage with intervals', async () => {
   const run = await runBenchmark(resolveEvalMethods(['naive', 'ground-truth']), {
@@ -37,9 +38,12 @@ test('the report runs end to end and ranks the ground truth above the naive coll
     assert.match(await readFile(join(dir, 'metrics.svg'), 'utf8'), /<svg[^>]*>[\s\S]*foreground IoU/);
     assert.ok((await stat(join(dir, 'grid.png'))).size > 1000);
     const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as {
-      values: Record<string, unknown[]>;
+      results: Record<string, { index: number }[]>;
     };
-    assert.equal(json.values['naive']!.length, 12);
+    assert.deepEqual(
+      json.results['naive']!.map((r) => r.index),
+      Array.from({ length: 12 }, (_, i) => i),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
