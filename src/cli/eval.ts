@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import {
   evalMethods,
+  readCaseResults,
   readRunFolder,
   resolveEvalMethods,
   runBenchmark,
@@ -63,23 +64,45 @@ export async function evalCommand(options: EvalCommandOptions): Promise<void> {
   const methods = resolveEvalMethods(ids);
   const cases = parseIntegerOption(options.cases, '--cases', 1, 100000);
   const started = performance.now();
-  const fresh = await runBenchmark(methods, {
-    cases,
-    sizePx: parseIntegerOption(options.size, '--size', 64, 4096),
-    firstIndex: parseIntegerOption(options.first, '--first', 0, Number.MAX_SAFE_INTEGER),
-    keepOutputs: keep,
-    settings: parseSettings(options.set),
-    outDir: options.out,
-    ...(options.writeCases ? { writeCasesTo: join(options.out, 'cases') } : {}),
-    onProgress: (e) => console.error(`eval: ${e.step}/${e.total} ${e.detail ?? ''}`),
-  });
+  // Ctrl-C stops between denoising steps; every pair scored so far is on disk, and the report is rebuilt from it.
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  let fresh: Awaited<ReturnType<typeof runBenchmark>> | undefined;
+  try {
+    fresh = await runBenchmark(methods, {
+      cases,
+      sizePx: parseIntegerOption(options.size, '--size', 64, 4096),
+      firstIndex: parseIntegerOption(options.first, '--first', 0, Number.MAX_SAFE_INTEGER),
+      keepOutputs: keep,
+      settings: parseSettings(options.set),
+      outDir: options.out,
+      ...(options.writeCases ? { writeCasesTo: join(options.out, 'cases') } : {}),
+      onProgress: (e) => console.error(`eval: ${e.step}/${e.total} ${e.detail ?? ''}`),
+      signal: controller.signal,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    // The report covers everything in the folder: earlier runs and other shards too.
+    if (fresh !== undefined || controller.signal.aborted) await reportFolder(options.out, keep, methods);
+  }
   const scored = Object.values(fresh.results).reduce((n, rows) => n + rows.length, 0);
-  // The report covers everything in the folder: earlier runs and other shards too.
-  const run = await readRunFolder(options.out, { keep, order: methods.map((m) => m.id) });
-  await writeReport(options.out, run);
   console.log(
-    `wrote ${join(options.out, REPORT_FILES.markdown)} (${cases} cases × ${methods.length} methods: ${scored} scored now in ${((performance.now() - started) / 1000).toFixed(1)} s, ${cases * methods.length - scored} already there; report of ${run.cases.length} cases × ${run.methods.length} methods)`,
+    `wrote ${join(options.out, REPORT_FILES.markdown)} (${cases} cases × ${methods.length} methods: ${scored} scored now in ${((performance.now() - started) / 1000).toFixed(1)} s, ${cases * methods.length - scored} already there)`,
   );
+}
+
+/** Rebuilds the report from the run folder, methods of this run first (nothing when the folder has no results). */
+async function reportFolder(
+  out: string,
+  keep: number,
+  methods: readonly { readonly id: string }[],
+): Promise<void> {
+  const { results } = await readCaseResults(out);
+  if (results.length === 0) return;
+  const run = await readRunFolder(out, { keep, order: methods.map((m) => m.id) });
+  await writeReport(out, run);
+  console.error(`eval: report of ${run.cases.length} cases × ${run.methods.length} methods in ${out}`);
 }
 
 export function registerEvalCommand(program: Command): void {

@@ -64,6 +64,8 @@ const TEXT_TO_IMAGE = 'txt2img';
 const SDEDIT = 'sdedit';
 /** Claim b needs a sweep of at least this many SDEdit strengths (issue 11 brief). */
 export const MIN_SDEDIT_STRENGTHS = 3;
+/** Below this many paired cases a percentile interval is too unreliable for a verdict: "not shown". */
+export const MIN_CLAIM_CASES = 10;
 /** Claim c is about high noise (the paper: inversion matters at s ≥ 0.8). */
 export const INVERSION_MIN_STRENGTH = 0.8;
 
@@ -103,15 +105,8 @@ function comparison(
 ): Comparison {
   const { better } = METRIC_INFO[metric];
   const e = pairedBootstrap(n, difference, o.resamples, o.seed);
-  return {
-    metric,
-    better,
-    difference: e.value,
-    lo: e.lo,
-    hi: e.hi,
-    n,
-    verdict: verdictOf(e.lo, e.hi, better),
-  };
+  const verdict = n < MIN_CLAIM_CASES ? 'not shown' : verdictOf(e.lo, e.hi, better);
+  return { metric, better, difference: e.value, lo: e.lo, hi: e.hi, n, verdict };
 }
 
 /** `method − baseline` on each metric, paired by case. */
@@ -257,6 +252,17 @@ export function evaluateClaims(
         o,
       ),
     );
+  }
+  for (const [k, claim] of claims.entries()) {
+    const n = Math.min(...claim.comparisons.map((c) => c.n));
+    if (n < MIN_CLAIM_CASES)
+      claims[k] = {
+        ...claim,
+        notes: [
+          ...claim.notes,
+          `only ${n} paired cases (< ${MIN_CLAIM_CASES}): too few for a verdict, so not shown`,
+        ],
+      };
   }
   if (strengths.length === 0)
     skipped.push({

@@ -49,6 +49,7 @@ export {
   verdictOf,
   CLAIM_IDS,
   MIN_SDEDIT_STRENGTHS,
+  MIN_CLAIM_CASES,
   INVERSION_MIN_STRENGTH,
   type Claim,
   type ClaimId,

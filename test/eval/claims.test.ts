@@ -139,6 +139,17 @@ test('cases missing for one side or with NaN values are left out of the pairing'
   assert.ok(Math.abs(claim.comparisons[0]!.difference - 0.5) < 1e-9);
 });
 
+test('fewer than 10 paired cases give no verdict, however large the difference, and say why', () => {
+  const results: ResultsByMethod = {
+    txt2img: cases({ iou: (i) => 0.1 + wobble(i) }).slice(0, 5),
+    'collage-diffusion': cases({ iou: (i) => 0.9 + wobble(i) }),
+  };
+  const claim = evaluateClaims(results, { resamples: 100 }).claims[0]!;
+  assert.ok(claim.comparisons[0]!.lo > 0.7);
+  assert.equal(claim.verdict, 'not shown');
+  assert.match(claim.notes.at(-1)!, /only 5 paired cases \(< 10\): too few for a verdict/);
+});
+
 test('verdicts read the interval against zero in the better direction', () => {
   assert.equal(verdictOf(0.01, 0.2, 'higher'), 'holds');
   assert.equal(verdictOf(-0.2, -0.01, 'lower'), 'holds');

@@ -97,13 +97,13 @@ test('two shards writing one folder at once lose nothing, and the report covers 
 
 test('the report from disk states the spatial-fidelity claim with its interval and verdict', () =>
   withDir(async (dir) => {
-    await runBenchmark(fakes([]), { cases: 6, sizePx: 64, outDir: dir, keepOutputs: 2 });
+    await runBenchmark(fakes([]), { cases: 10, sizePx: 64, outDir: dir, keepOutputs: 2 });
     await writeReport(dir, await readRunFolder(dir));
     const md = await readFile(join(dir, 'report.md'), 'utf8');
     assert.match(md, /### a\. Spatial fidelity: full method vs text-to-image: \*\*holds\*\*/);
     assert.match(md, /\| foreground IoU \| ↑ \(> 0\) \| \+1\.000 \| \[\+1\.000, \+1\.000\] \| holds \|/);
     assert.match(md, /b\. Harmonization .*: needs collage-diffusion and sdedit@s at ≥ 3 strengths \(has 0\)/);
-    assert.match(md, /\| `txt2img` \| 6 \| \d+\.\d\d \| steps=1 \|/);
+    assert.match(md, /\| `txt2img` \| 10 \| \d+\.\d\d \| steps=1 \|/);
     const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as {
       claims: { verdict: string }[];
     };
