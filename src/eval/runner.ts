@@ -9,7 +9,13 @@ import type { RgbImage } from '../world/index.ts';
 import { collageDocument, makeCase, type BenchmarkCase } from './case.ts';
 import { CASE_FILES, writeCaseFiles } from './files.ts';
 import { computeMetrics } from './metrics.ts';
-import { methodInput, type EvalMethod, type MethodContext, type RecordedSettings } from './methods.ts';
+import {
+  methodInput,
+  type EvalMethod,
+  type MethodContext,
+  type MethodInput,
+  type RecordedSettings,
+} from './methods.ts';
 import { appendCaseResult, type CaseResult } from './results-file.ts';
 import { pairsDone, writeKeptOutputs } from './run-folder.ts';
 import type { BenchmarkRun, KeptCase, MethodResult } from './run.ts';
@@ -108,6 +114,45 @@ async function recordedSettingsOf(
 }
 
 /**
+ * Runs `methods` on one case and scores each output; with `outDir`, appends each result as it finishes (after its
+ * PNG when the case is kept).
+ */
+async function runCase(
+  c: BenchmarkCase,
+  input: MethodInput,
+  methods: readonly EvalMethod[],
+  keepOutputs: boolean,
+  recorded: ReadonlyMap<string, RecordedSettings>,
+  o: ResolvedRunOptions,
+): Promise<{ outputs: Record<string, { image: RgbImage; scored: MethodResult }>; timings: string[] }> {
+  const outputs: Record<string, { image: RgbImage; scored: MethodResult }> = {};
+  const timings: string[] = [];
+  for (const method of methods) {
+    const started = performance.now();
+    const image = await method.generate(input, contextOf(method, c, o));
+    const seconds = (performance.now() - started) / 1000;
+    checkOutput(method, c, image);
+    const result: CaseResult = {
+      method: method.id,
+      description: method.description,
+      index: c.index,
+      text: c.text,
+      sizePx: o.sizePx,
+      settings: recorded.get(method.id)!,
+      metrics: computeMetrics(image, c),
+      seconds,
+    };
+    if (o.outDir !== undefined) {
+      if (keepOutputs) await writeKeptOutputs(o.outDir, c, { [method.id]: image });
+      await appendCaseResult(o.outDir, result);
+    }
+    outputs[method.id] = { image, scored: { index: c.index, metrics: result.metrics, seconds } };
+    timings.push(`${method.id} ${seconds.toFixed(1)} s`);
+  }
+  return { outputs, timings };
+}
+
+/**
  * Runs methods on benchmark cases and scores every output.
  * @returns what this call scored (with `outDir`, pairs found there are skipped and not in it: read the folder back
  *   with `readRunFolder` for everything)
@@ -138,34 +183,17 @@ export async function runBenchmark(
       written = await writeCaseFiles(join(o.writeCasesTo, `case-${String(index).padStart(4, '0')}`), c);
     const document = written?.document ?? collageDocument(c, CASE_FILES.background, CASE_FILES.layer);
     const input = methodInput(c, document, written?.path);
-    const outputs: Record<string, RgbImage> = {};
-    const timings: string[] = [];
-    for (const method of todo) {
-      const started = performance.now();
-      const output = await method.generate(input, contextOf(method, c, o));
-      const seconds = (performance.now() - started) / 1000;
-      checkOutput(method, c, output);
-      const result: CaseResult = {
-        method: method.id,
-        description: method.description,
-        index,
-        text: c.text,
-        sizePx: o.sizePx,
-        settings: recorded.get(method.id)!,
-        metrics: computeMetrics(output, c),
-        seconds,
-      };
-      if (o.outDir !== undefined) {
-        if (i < o.keepOutputs) await writeKeptOutputs(o.outDir, c, { [method.id]: output });
-        await appendCaseResult(o.outDir, result);
-      }
-      results[method.id]!.push({ index, metrics: result.metrics, seconds });
-      outputs[method.id] = output;
-      timings.push(`${method.id} ${seconds.toFixed(1)} s`);
-    }
+    const { outputs, timings } = await runCase(c, input, todo, i < o.keepOutputs, recorded, o);
+    for (const [id, result] of Object.entries(outputs)) results[id]!.push(result.scored);
     cases.push({ index, text: c.text });
     if (kept.length < o.keepOutputs)
-      kept.push({ index, text: c.text, collage: c.naive, groundTruth: c.groundTruth, outputs });
+      kept.push({
+        index,
+        text: c.text,
+        collage: c.naive,
+        groundTruth: c.groundTruth,
+        outputs: Object.fromEntries(Object.entries(outputs).map(([id, r]) => [id, r.image])),
+      });
     o.onProgress?.({
       stage: 'eval',
       step: i + 1,
