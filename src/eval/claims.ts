@@ -180,6 +180,13 @@ function harmonizationClaim(
           ? `${where}: SDEdit's value is extrapolated along the nearest segment, so the claim is not shown`
           : where,
       );
+    }
+    const label = METRIC_INFO[metric].label;
+    const points = point.sweep.map((p, k) => `${sweep[k]} (IoU ${p.x.toFixed(3)}, ${p.y.toFixed(3)})`);
+    notes.push(
+      `${label}: SDEdit sweep ${points.join(', ')}; at IoU ${point.fullIou.toFixed(3)}: ${point.sdedit.y.toFixed(3)} vs ${FULL_METHOD}'s ${point.fullValue.toFixed(3)}`,
+    );
+    if (metric === 'backgroundError') {
       // The statistic ran once on all cases, then once per resample.
       const share = (extrapolated - (point.sdedit.extrapolated ? 1 : 0)) / o.resamples;
       if (share > 0) notes.push(`${(100 * share).toFixed(1)}% of bootstrap resamples extrapolated`);
