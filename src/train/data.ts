@@ -59,7 +59,7 @@ export function renderBatch(index: number, spec: BatchSpec): TrainingBatch {
 }
 
 /** Max-composites an object's coverage into a [size, size] mask. */
-function paintCoverage(mask: Float32Array, sizePx: number, o: ObjectRaster): void {
+export function paintCoverage(mask: Float32Array, sizePx: number, o: ObjectRaster): void {
   for (let j = 0; j < o.height; j++) {
     for (let i = 0; i < o.width; i++) {
       const k = (o.y0 + j) * sizePx + o.x0 + i;

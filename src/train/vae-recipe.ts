@@ -7,9 +7,9 @@ import { EngineSession, Graph, grad, gradName, type Value } from '../engine/inde
 import { resolveModelConfig, type AutoencoderKLConfig } from '../io/index.ts';
 import { buildVaeDecoder, buildVaeEncoder } from '../models/index.ts';
 import { float32 } from '../tensor.ts';
-import { renderScene, sampleScene, sceneRng, type RgbImage, type Rng } from '../world/index.ts';
+import { renderSceneDetailed, sampleScene, sceneRng, type ObjectRaster, type RgbImage, type Rng } from '../world/index.ts';
 import { imageGrid } from '../eval/index.ts';
-import { BatchStream, type TrainingBatch } from './data.ts';
+import { BatchStream, paintCoverage, type TrainingBatch } from './data.ts';
 import { initWeights } from './init-weights.ts';
 import { ParamStore } from './param-store.ts';
 import { gaussian, imageFromChw, imagesToChw } from './tensor-images.ts';
@@ -43,10 +43,15 @@ export interface VaeRecipeOptions {
    * loss learns the background first). 0 = unweighted, no masks rendered. @default 0
    */
   readonly objectWeight?: number;
+  /**
+   * Share of crops centred on a random object pixel (objects cover a few % of a render: random crops spend most of the
+   * loss on sky and ground, and the decoder then returns objects as colour averages). @default 0
+   */
+  readonly objectCrops?: number;
   /** Init seed. @default 0 */ readonly seed?: number;
 }
 
-export const DEFAULT_VAE_RECIPE_OPTIONS = Object.freeze({ config: EMBEDDED_VAE_CONFIG, batchSize: 16, sizePx: 128, cropPx: 64, klWeight: 1e-5, edgeWeight: 0, objectWeight: 0, seed: 0 });
+export const DEFAULT_VAE_RECIPE_OPTIONS = Object.freeze({ config: EMBEDDED_VAE_CONFIG, batchSize: 16, sizePx: 128, cropPx: 64, klWeight: 1e-5, edgeWeight: 0, objectWeight: 0, objectCrops: 0, seed: 0 });
 
 /** The resolved typed config of a raw VAE config.json object. */
 export function vaeConfigOf(raw: Readonly<Record<string, unknown>>): AutoencoderKLConfig {
@@ -62,7 +67,7 @@ function meanAbs(g: Graph, x: Value): Value {
  * Reconstruction loss of decoded [B, 3, H, W] vs target: L1 + L2 (+ edgeWeight · L1 of x/y differences).
  * @param pixelWeight [B, 1, H, W] weights of the L1 and L2 terms per pixel, or none (all 1)
  */
-function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number, pixelWeight?: Value): Value {
+export function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number, pixelWeight?: Value): Value {
   const d = g.sub(decoded, target);
   const all = d.shape.map((_, i) => i);
   let loss = pixelWeight
@@ -85,12 +90,29 @@ interface Crop {
 }
 
 /** A random crop position and horizontal flip per image (three draws per image, in order). */
-function drawCrops(batch: number, sizePx: number, cropPx: number, rng: Rng): Crop[] {
+export function drawCrops(batch: number, sizePx: number, cropPx: number, rng: Rng): Crop[] {
   return Array.from({ length: batch }, () => ({ x0: rng.int(sizePx - cropPx + 1), y0: rng.int(sizePx - cropPx + 1), flip: rng.chance(0.5) }));
 }
 
+/**
+ * Re-centres a share of the crops on a random object pixel (coverage > 0.5) of their image, clamped to the image.
+ * @param masks [B, 1, S, S] object coverage
+ */
+export function centreOnObjects(crops: Crop[], masks: Float32Array, share: number, sizePx: number, cropPx: number, rng: Rng): Crop[] {
+  const plane = sizePx * sizePx;
+  return crops.map((crop, b) => {
+    if (!rng.chance(share)) return crop;
+    const covered: number[] = [];
+    for (let p = 0; p < plane; p++) if (masks[b * plane + p]! > 0.5) covered.push(p);
+    if (covered.length === 0) return crop;
+    const p = covered[rng.int(covered.length)]!;
+    const clamp = (c: number): number => Math.min(sizePx - cropPx, Math.max(0, c - cropPx / 2));
+    return { ...crop, x0: clamp(p % sizePx), y0: clamp(Math.floor(p / sizePx)) };
+  });
+}
+
 /** Crops (and flips) a batch. @param images [B, channels, S, S] @returns [B, channels, C, C] */
-function cropBatch(images: Float32Array, crops: readonly Crop[], sizePx: number, cropPx: number, channels = 3): Float32Array {
+export function cropBatch(images: Float32Array, crops: readonly Crop[], sizePx: number, cropPx: number, channels = 3): Float32Array {
   const out = new Float32Array(crops.length * channels * cropPx * cropPx);
   crops.forEach(({ x0, y0, flip }, b) => {
     for (let c = 0; c < channels; c++) {
@@ -127,6 +149,7 @@ export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<Tra
   const d = buildVaeDecoder(dec, config, params, decOpts);
   const target = dec.input('target', 'float32', d.sample.shape);
   const weighted = o.objectWeight > 0;
+  const needMasks = weighted || o.objectCrops > 0;
   const pixelWeight = weighted ? dec.input('pixel_weight', 'float32', [B, 1, o.cropPx, o.cropPx]) : undefined;
   const decLoss = reconstructionLoss(dec, d.sample, target, o.edgeWeight, pixelWeight);
   const decParams = dec.values.filter((v) => v.kind === 'param' && v.trainable);
@@ -147,9 +170,10 @@ export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<Tra
   return {
     stage: 'vae',
     params,
-    batches: (start) => new BatchStream({ batchSize: B, sizePx: o.sizePx, objectMasks: weighted }, start),
+    batches: (start) => new BatchStream({ batchSize: B, sizePx: o.sizePx, objectMasks: needMasks }, start),
     async step(batch, rng): Promise<StepOutput> {
-      const crops = drawCrops(B, o.sizePx, o.cropPx, rng);
+      const random = drawCrops(B, o.sizePx, o.cropPx, rng);
+      const crops = o.objectCrops > 0 && batch.objectMasks ? centreOnObjects(random, batch.objectMasks, o.objectCrops, o.sizePx, o.cropPx, rng) : random;
       const image = float32(imageShape, cropBatch(batch.images, crops, o.sizePx, o.cropPx));
       const weights = weighted && batch.objectMasks ? { pixel_weight: float32([B, 1, o.cropPx, o.cropPx], cropBatch(batch.objectMasks, crops, o.sizePx, o.cropPx, 1).map((m) => 1 + o.objectWeight * m)) } : {};
       const noise = float32(latentShape, gaussian(latentShape[0]! * latentShape[1]! * lat * lat, rng));
@@ -174,6 +198,8 @@ export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<Tra
 export interface VaeMeasurement {
   /** Mean PSNR (dB, images in [0, 1]) over the held-out renders. */
   readonly psnrDb: number;
+  /** PSNR (dB) over object pixels only (coverage > 0.5), all held-out renders pooled: what sky and ground hide. */
+  readonly objectPsnrDb: number;
   /** Std of the latent means over all elements and images (scaling_factor = 1 / this). */
   readonly latentStd: number;
   /** Originals (top row) over reconstructions (bottom row), the first 8 at most. */
@@ -193,6 +219,8 @@ export async function reconstructHeldOut(weights: ParamStore, config: Autoencode
   buildVaeDecoder(gd, config, weights, { batch: B, heightLatPx: lat, widthLatPx: lat, trainable: true });
   const [encoder, decoder] = await Promise.all([EngineSession.create(ge), EngineSession.create(gd)]);
   let psnrSum = 0;
+  let objectSe = 0;
+  let objectCount = 0;
   let sum = 0;
   let sumSq = 0;
   let n = 0;
@@ -200,7 +228,8 @@ export async function reconstructHeldOut(weights: ParamStore, config: Autoencode
   const recons: RgbImage[] = [];
   try {
     for (let first = 0; first < count; first += B) {
-      const renders = Array.from({ length: B }, (_, b) => renderScene(sampleScene(sceneRng('eval', first + b)), sizePx));
+      const detailed = Array.from({ length: B }, (_, b) => renderSceneDetailed(sampleScene(sceneRng('eval', first + b)), sizePx, sizePx));
+      const renders = detailed.map((d) => d.image);
       const image = float32([B, 3, sizePx, sizePx], imagesToChw(renders));
       const mean = (await encoder.run({ image }, ['latent_mean']))['latent_mean']!;
       for (const v of mean.data as Float32Array) {
@@ -212,6 +241,12 @@ export async function reconstructHeldOut(weights: ParamStore, config: Autoencode
       renders.forEach((r, b) => {
         const recon = imageFromChw(decoded, b, sizePx);
         psnrSum += psnr(r, recon);
+        const coverage = objectCoverage(detailed[b]!.objects, sizePx);
+        for (let p = 0; p < coverage.length; p++) {
+          if (coverage[p]! <= 0.5) continue;
+          for (let c = 0; c < 3; c++) objectSe += (r.data[p * 3 + c]! - Math.min(1, Math.max(0, recon.data[p * 3 + c]!))) ** 2;
+          objectCount += 3;
+        }
         if (originals.length < 8) {
           originals.push(r);
           recons.push(recon);
@@ -222,7 +257,14 @@ export async function reconstructHeldOut(weights: ParamStore, config: Autoencode
     await Promise.all([encoder.release(), decoder.release()]);
   }
   const m = sum / n;
-  return { psnrDb: psnrSum / count, latentStd: Math.sqrt(sumSq / n - m * m), grid: imageGrid([originals, recons]) };
+  return { psnrDb: psnrSum / count, objectPsnrDb: 10 * Math.log10(objectCount / Math.max(objectSe, 1e-12)), latentStd: Math.sqrt(sumSq / n - m * m), grid: imageGrid([originals, recons]) };
+}
+
+/** Max over objects of their coverage, [size²] row-major. */
+function objectCoverage(objects: readonly ObjectRaster[], sizePx: number): Float32Array {
+  const mask = new Float32Array(sizePx * sizePx);
+  for (const o of objects) paintCoverage(mask, sizePx, o);
+  return mask;
 }
 
 /** PSNR in dB of two [0, 1] images, after clamping the reconstruction to [0, 1]. */
