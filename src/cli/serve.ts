@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
+import { readNativeImageSizePx } from '../models/index.ts';
 import { createPipelineGenerator, createPreviewGenerator, createServer, type ServerModel } from '../server/index.ts';
 import { parseIntegerOption } from './integer-option.ts';
 import { EMBEDDED_MODEL, EMBEDDED_MODEL_DIR, loadModel } from './model-option.ts';
@@ -66,6 +67,7 @@ export function serverModels(specs: readonly string[]): ServerModel[] {
     description: 'the small model shipped with collage-diffusion (`npm run train:embedded` makes it in a clone)',
     generate: createPipelineGenerator(() => loadModel(EMBEDDED_MODEL)),
     available: () => existsSync(EMBEDDED_MODEL_DIR),
+    nativeSizePx: nativeSizeOf(EMBEDDED_MODEL_DIR),
   }];
   for (const spec of specs) {
     const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(spec);
@@ -73,8 +75,22 @@ export function serverModels(specs: readonly string[]): ServerModel[] {
       throw new InputError({ what: `"${spec}" is not a new id=path`, where: '--model', fix: 'use e.g. --model sd15=/models/stable-diffusion-v1-5 (ids unique, not "embedded" or "preview")' });
     }
     const path = m[2]!;
-    models.push({ id: m[1]!, description: path, generate: createPipelineGenerator(() => loadModel(path)), available: () => existsSync(path) });
+    models.push({ id: m[1]!, description: path, generate: createPipelineGenerator(() => loadModel(path)), available: () => existsSync(path), nativeSizePx: nativeSizeOf(path) });
   }
   models.push({ id: 'preview', description: 'no model: returns the composite (tries the editor without a model)', generate: createPreviewGenerator({ stepMs: 60 }) });
   return models;
+}
+
+/**
+ * The native image side of the model at `path`, px, read from its configs once found (models' readNativeImageSizePx).
+ * Missing files or a broken config give undefined and are read again next time: the model list must not fail for
+ * one model, and a job on that model reports the config's problem with its fix.
+ */
+function nativeSizeOf(path: string): () => Promise<number | undefined> {
+  let known: number | undefined;
+  return async () => {
+    if (known !== undefined) return known;
+    known = await readNativeImageSizePx(path).catch(() => undefined);
+    return known;
+  };
 }

@@ -17,6 +17,7 @@ export { StableDiffusion, SUPPORTED_PIPELINES, type StableDiffusionOptions, type
 export { buildClipTextModel, clipTextConfigProblems, CLIP_ACTIVATIONS, CLIP_TEXT_INPUTS, type ClipTextInput, type ClipTextOptions, type ClipTextOutputs } from './clip-text.ts';
 export { buildVaeEncoder, buildVaeDecoder, checkVaeConfig, vaeConfigProblems, vaeScaleFactor, VAE_DOWN_BLOCK_TYPES, VAE_UP_BLOCK_TYPES, type VaeEncoderOptions, type VaeDecoderOptions, type VaeEncoderOutputs, type VaeDecoderOutputs } from './vae.ts';
 export { openCheckpoint, SD1_UNET_CONFIG, SD1_VAE_CONFIG, SD1_TEXT_ENCODER_CONFIG, type CheckpointConfigs, type StableDiffusionCheckpoint } from './checkpoint.ts';
+export { nativeImageSizePx, readNativeImageSizePx } from './native-size.ts';
 export { ModelWeights, type WeightSource, type ModelWeightsOptions } from './weights.ts';
 export { BuildContext, type BuildContextOptions } from './build-context.ts';
 export { buildUNet, UNET_INPUTS, UNET_OUTPUT, type UNetBuildOptions, type UNetValues } from './unet.ts';

@@ -55,6 +55,11 @@ export interface JobJson {
   /** Result ids, once done. */
   readonly results: readonly string[];
   readonly error?: ApiErrorBody['error'];
+  /**
+   * Things the job runs despite, e.g. a canvas far from the model's native size (size-warning.ts): the editor shows
+   * them; they are also kept in each result's `record.warnings`. Absent when there are none.
+   */
+  readonly warnings?: readonly ApiProblem[];
 }
 
 /** A generated image as GET /api/results lists it; the PNG is at `url`. */
@@ -95,6 +100,12 @@ export interface ModelJson {
   readonly description: string;
   /** False when its files are missing (a job would fail with the fix); the editor selects an available one. */
   readonly available: boolean;
+  /**
+   * The image side the model was trained at, px (UNet sample_size × VAE scale factor: SD 1.5 512, SD 2.1 768,
+   * embedded 128): the editor starts new collages at nativeSizePx × nativeSizePx. Absent when unknown (the preview
+   * generator, a model whose files are missing).
+   */
+  readonly nativeSizePx?: number;
 }
 
 /** POST /api/import body: a PSD / ORA / official-demo JSON file, base64. Returns { document } with data URIs. */

@@ -3,7 +3,7 @@
 // per-job event streams that replay the latest state to late subscribers (server-sent events in routes.ts).
 import { randomBytes } from 'node:crypto';
 import { CancelledError, isUserError } from '../errors.ts';
-import type { ApiErrorBody, JobEventMap, JobJson, JobState, ResultJson } from './api-types.ts';
+import type { ApiErrorBody, ApiProblem, JobEventMap, JobJson, JobState, ResultJson } from './api-types.ts';
 
 /** What a job stream carries, in order: state changes, progress steps, the result. */
 export type JobEvent =
@@ -35,6 +35,7 @@ interface Job {
   readonly run: JobRun;
   readonly controller: AbortController;
   readonly listeners: Set<(e: JobEvent) => void>;
+  readonly warnings: readonly ApiProblem[];
   state: JobState;
   startedMs?: number;
   finishedMs?: number;
@@ -84,8 +85,11 @@ export class JobQueue {
     return { refused: true, retryAfterS: Math.max(1, Math.ceil((slots * this.#meanRunMs) / 1000)) };
   }
 
-  /** Queues a job, or refuses when `maxQueued` jobs already wait. */
-  submit(run: JobRun): JobJson | QueueFull {
+  /**
+   * Queues a job, or refuses when `maxQueued` jobs already wait.
+   * @param warnings what the job runs despite (JobJson.warnings: every state event carries them)
+   */
+  submit(run: JobRun, warnings: readonly ApiProblem[] = []): JobJson | QueueFull {
     const refused = this.refusal();
     if (refused !== undefined) return refused;
     this.#sequence += 1;
@@ -96,6 +100,7 @@ export class JobQueue {
       run,
       controller: new AbortController(),
       listeners: new Set(),
+      warnings,
       state: 'queued',
       results: [],
     };
@@ -216,6 +221,7 @@ export class JobQueue {
       ...(job.finishedMs === undefined ? {} : { finishedMs: job.finishedMs }),
       results: job.results.map((r) => r.id),
       ...(job.error === undefined ? {} : { error: job.error }),
+      ...(job.warnings.length === 0 ? {} : { warnings: job.warnings }),
     };
   }
 }

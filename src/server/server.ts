@@ -7,12 +7,13 @@ import fastifyStatic from '@fastify/static';
 import { pngDataUri, type RgbaImage } from '../io/index.ts';
 import { InputError, isUserError } from '../errors.ts';
 import type { ProgressEvent } from '../progress.ts';
-import type { ApiErrorBody, CreateJobBody, HealthJson, JobEventMap, JobOptionsJson, ModelJson, RegenerateBody, ResultJson } from './api-types.ts';
+import type { ApiErrorBody, ApiProblem, CreateJobBody, HealthJson, JobEventMap, JobOptionsJson, ModelJson, RegenerateBody, ResultJson } from './api-types.ts';
 import type { Generator } from './generator.ts';
 import { importUploadedFile } from './import-route.ts';
 import { JobQueue, jobError, type JobEvent, type JobQueueOptions, type JobRun, type QueueFull } from './job-queue.ts';
 import { isRecord, parseInlineDocument, parseJobOptions, parseRegenerateLayers, type ParsedJobDocument } from './job-request.ts';
 import { ResultStore, checkStoredId } from './result-store.ts';
+import { canvasSizeWarnings } from './size-warning.ts';
 
 /** A model the server offers: `embedded` always, others from the command line. */
 export interface ServerModel {
@@ -21,6 +22,11 @@ export interface ServerModel {
   readonly generate: Generator;
   /** Whether its files are there now (checked on each GET /api/models). @default () => true */
   readonly available?: () => boolean;
+  /**
+   * Its native image side, px (ModelJson.nativeSizePx), asked on each GET /api/models and each job (a job whose
+   * canvas is > 2× off gets a warning, size-warning.ts); undefined = unknown. @default none
+   */
+  readonly nativeSizePx?: () => Promise<number | undefined>;
 }
 
 export interface ServerOptions {
@@ -62,7 +68,7 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
   const defaultModel = options.models[0]!.id;
 
   app.get('/api/health', async (): Promise<HealthJson> => ({ ok: true, running: queue.running, queued: queue.queued, rssBytes: process.memoryUsage().rss }));
-  app.get('/api/models', async (): Promise<ModelJson[]> => options.models.map((m) => ({ id: m.id, description: m.description, available: m.available?.() ?? true })));
+  app.get('/api/models', async (): Promise<ModelJson[]> => Promise.all(options.models.map(modelJson)));
   app.get('/api/results', async (): Promise<ResultJson[]> => store.list());
 
   const refuse = (reply: FastifyReply, refusal: QueueFull) =>
@@ -70,12 +76,13 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
       .code(429)
       .header('Retry-After', String(refusal.retryAfterS))
       .send(errorBody('QueueFull', { what: `${queue.queued} jobs are waiting (the limit)`, fix: `retry in ${refusal.retryAfterS} s` }));
-  const submit = (reply: FastifyReply, run: JobRun) => {
-    const job = queue.submit(run);
+  const submit = (reply: FastifyReply, { run, warnings }: PreparedJob) => {
+    const job = queue.submit(run, warnings);
     return 'refused' in job ? refuse(reply, job) : reply.code(202).send(job);
   };
 
-  const makeRun = (parsed: ParsedJobDocument, opts: JobOptionsJson, extra: { regenerate?: string[]; parent?: ResultJson; previous?: RgbaImage }): JobRun => {
+  /** The job's run and its warnings (a canvas far from the model's native size). */
+  const prepareJob = async (parsed: ParsedJobDocument, opts: JobOptionsJson, extra: { regenerate?: string[]; parent?: ResultJson; previous?: RgbaImage }): Promise<PreparedJob> => {
     const modelId = opts.model ?? parsed.document.generation.model ?? defaultModel;
     const model = models.get(modelId);
     if (model === undefined) {
@@ -83,7 +90,8 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
     }
     const seed = opts.seed ?? parsed.document.generation.seed ?? Math.floor(Math.random() * 2 ** 31);
     const steps = opts.steps ?? parsed.document.generation.steps;
-    return async ({ id: jobId, signal }, emitProgress) => {
+    const warnings = canvasSizeWarnings(parsed.document.width, parsed.document.height, await model.nativeSizePx?.(), model.id);
+    const run: JobRun = async ({ id: jobId, signal }, emitProgress) => {
       let previews = Promise.resolve();
       const onProgress = (e: ProgressEvent): void => {
         previews = previews.then(async () => emitProgress(await progressJson(e)));
@@ -112,9 +120,10 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
         negativePrompt: parsed.document.negativePrompt,
         ...(extra.regenerate === undefined ? {} : { regenerate: extra.regenerate }),
         ...(extra.parent === undefined ? {} : { parent: extra.parent.id }),
-        record,
+        record: warnings.length === 0 ? record : { ...record, warnings },
       });
     };
+    return { run, warnings };
   };
 
   app.post('/api/jobs', async (request, reply) => {
@@ -125,7 +134,7 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
     const { document, options: rawOptions } = body as unknown as CreateJobBody;
     const opts = parseJobOptions(rawOptions, 'request body → options');
     const parsed = await parseInlineDocument(document, 'request body → document');
-    return submit(reply, makeRun(parsed, opts, {}));
+    return submit(reply, await prepareJob(parsed, opts, {}));
   });
 
   app.post<{ Params: { id: string } }>('/api/results/:id/regenerate', async (request, reply) => {
@@ -144,7 +153,7 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
     if (previous.width !== parsed.document.width || previous.height !== parsed.document.height) {
       return reply.code(400).send(errorBody('InputError', { what: `the result is ${previous.width}×${previous.height} but the document ${parsed.document.width}×${parsed.document.height}`, where: 'request body → document', fix: 'keep the canvas size of the result you re-generate' }));
     }
-    return submit(reply, makeRun(parsed, { seed: parent.seed, ...opts }, { regenerate, parent, previous }));
+    return submit(reply, await prepareJob(parsed, { seed: parent.seed, ...opts }, { regenerate, parent, previous }));
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
@@ -204,6 +213,16 @@ export async function createServer(options: ServerOptions): Promise<CollageServe
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', index: 'index.html' });
   }
   return { app, queue, store };
+}
+
+interface PreparedJob {
+  readonly run: JobRun;
+  readonly warnings: readonly ApiProblem[];
+}
+
+async function modelJson(m: ServerModel): Promise<ModelJson> {
+  const nativeSizePx = await m.nativeSizePx?.();
+  return { id: m.id, description: m.description, available: m.available?.() ?? true, ...(nativeSizePx === undefined ? {} : { nativeSizePx }) };
 }
 
 async function progressJson(e: ProgressEvent): Promise<JobEventMap['progress']> {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { strToU8, zipSync } from 'fflate';
+import { rmSync } from 'node:fs';
+import { serverModels } from '../../src/cli/serve.ts';
 import { decodeImage, encodePng } from '../../src/io/index.ts';
+import { createPreviewGenerator, type ApiProblem, type JobJson, type ModelJson, type ResultJson } from '../../src/server/index.ts';
+import { makeConfigOnlyFolder, SD15_SIZES } from '../support/config-folder.ts';
 import { postJson, readEvents, startTestServer, twoLayerDocument, waitForJob } from './support.ts';
 
 test('a job streams progress with previews, then its result, which is listed and served as a PNG', async () => {
@@ -122,6 +126,41 @@ test('an uploaded OpenRaster file imports to a document with inline images that 
     const bad = await postJson(`${server.url}/api/import`, { fileName: 'notes.txt', base64: '' });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.json), /cannot import \\"notes.txt\\".*\.psd, \.ora, \.json/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('the model list reports native sizes: 128 px for the embedded model, 512 for an SD-1-style folder, none for preview', async () => {
+  const folder = makeConfigOnlyFolder(SD15_SIZES);
+  const server = await startTestServer({ models: serverModels([`sd15=${folder}`]) });
+  try {
+    const models = (await (await fetch(`${server.url}/api/models`)).json()) as ModelJson[];
+    assert.deepEqual(models.map((m) => [m.id, m.nativeSizePx]), [['embedded', 128], ['sd15', 512], ['preview', undefined]]);
+  } finally {
+    await server.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a canvas more than 2× off the native size still runs, with a warning in the job and its result record', async () => {
+  const generate = createPreviewGenerator({ stepMs: 1, steps: 2 });
+  const server = await startTestServer({ models: [{ id: 'small', description: 'a 128 px model', generate, nativeSizePx: async () => 128 }] });
+  try {
+    const big = { ...(await twoLayerDocument()), width: 512, height: 512 };
+    const created = await postJson(`${server.url}/api/jobs`, { document: big });
+    assert.equal(created.status, 202);
+    const warnings = created.json['warnings'] as ApiProblem[];
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.what, /512×512 px, 4× the small model's native 128×128 px/);
+    const events = await readEvents(`${server.url}/api/jobs/${created.json['id']}/events`);
+    const final = events.at(-1)!.data as unknown as JobJson;
+    assert.deepEqual([final.state, final.warnings], ['done', warnings], 'every state event carries the warning');
+    const result = (await (await fetch(`${server.url}/api/results/${final.results[0]}`)).json()) as ResultJson;
+    assert.deepEqual(result.record['warnings'], warnings);
+
+    const native = await postJson(`${server.url}/api/jobs`, { document: { ...big, width: 128, height: 128 } });
+    assert.equal(native.json['warnings'], undefined, 'a 128 px canvas: no warning');
   } finally {
     await server.close();
   }

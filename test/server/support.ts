@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pngDataUri as encodePngDataUri } from '../../src/io/index.ts';
-import { createPreviewGenerator, createServer, type CollageServer, type JobQueueOptions } from '../../src/server/index.ts';
+import { createPreviewGenerator, createServer, type CollageServer, type JobQueueOptions, type ServerModel } from '../../src/server/index.ts';
 
 /** A solid RGBA square as a data:image/png URI. */
 export async function pngDataUri(size: number, rgba: readonly [number, number, number, number]): Promise<string> {
@@ -31,12 +31,15 @@ export interface TestServer extends CollageServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1:<random port> with a temp output folder. */
-export async function startTestServer(options: { stepMs?: number; steps?: number; queue?: JobQueueOptions; bodyLimitBytes?: number } = {}): Promise<TestServer> {
+/**
+ * Starts a server on 127.0.0.1:<random port> with a temp output folder; its one model is `embedded`, a preview
+ * generator (or `models`).
+ */
+export async function startTestServer(options: { stepMs?: number; steps?: number; queue?: JobQueueOptions; bodyLimitBytes?: number; models?: readonly ServerModel[] } = {}): Promise<TestServer> {
   const outDir = await mkdtemp(join(tmpdir(), 'collage-server-'));
   const server = await createServer({
     outDir,
-    models: [{ id: 'embedded', description: 'preview', generate: createPreviewGenerator({ stepMs: options.stepMs ?? 5, steps: options.steps ?? 3 }) }],
+    models: options.models ?? [{ id: 'embedded', description: 'preview', generate: createPreviewGenerator({ stepMs: options.stepMs ?? 5, steps: options.steps ?? 3 }) }],
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
   });
