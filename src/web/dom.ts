@@ -42,15 +42,18 @@ export interface ToastProblem {
   readonly fix?: string;
 }
 
-/** Shows a message (and every problem with where and fix) for a few seconds; errors stay until clicked. */
-export function toast(message: string, options: { kind?: 'info' | 'error'; problems?: readonly ToastProblem[] } = {}): void {
+/** How long a toast stays, ms, by kind; errors stay until clicked. */
+const TOAST_MS = { info: 2500, warning: 12000 } as const;
+
+/** Shows a message (and every problem with where and fix) for a while (TOAST_MS); errors stay until clicked. */
+export function toast(message: string, options: { kind?: 'info' | 'warning' | 'error'; problems?: readonly ToastProblem[] } = {}): void {
   const kind = options.kind ?? 'info';
   const list = (options.problems ?? []).map((p) =>
     h('li', {}, p.where ? h('span', { class: 'where' }, p.where) : null, ' ', p.what, p.fix ? h('div', { class: 'fix' }, `→ ${p.fix}`) : null),
   );
   const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status', onclick: () => el.remove() }, h('strong', {}, message), list.length > 0 ? h('ul', {}, ...list) : null);
   byId('toasts').append(el);
-  if (kind === 'info') setTimeout(() => el.remove(), 2500);
+  if (kind !== 'error') setTimeout(() => el.remove(), TOAST_MS[kind]);
 }
 
 /** True while the user types in a field (shortcuts then leave the keys alone). */

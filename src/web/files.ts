@@ -35,13 +35,16 @@ async function addImageLayers(store: EditorStore, files: readonly File[]): Promi
     }
     const id = uniqueLayerId(doc, file.name);
     const scale = Math.min(1, (NEW_LAYER_FRACTION * Math.min(doc.width, doc.height)) / Math.max(image.width, image.height));
-    const offset = (doc.layers.length % 5) * 24;
+    // Centred, then cascaded up-left by 48 px and down-right by 24 px per layer at 512², in proportion on other
+    // canvases, so a layer dropped on the embedded model's 128² canvas stays on it.
+    const unit = Math.min(doc.width, doc.height) / 512;
+    const offset = (-48 + (doc.layers.length % 5) * 24) * unit;
     const layer: EditorLayer = {
       id,
       text: file.name.replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim(),
       visible: true,
-      x: Math.round((doc.width - image.width * scale) / 2 - 48 + offset),
-      y: Math.round((doc.height - image.height * scale) / 2 - 48 + offset),
+      x: Math.round((doc.width - image.width * scale) / 2 + offset),
+      y: Math.round((doc.height - image.height * scale) / 2 + offset),
       scale,
       stretchX: 1,
       stretchY: 1,

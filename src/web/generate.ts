@@ -1,7 +1,7 @@
 // Generation from the editor: sends the document (hidden layers stay in it with "visible": false and the server
 // leaves them out), follows the job's events into the progress bar and the live preview, hands results to the gallery.
 import { ApiFailure, api, watchJob } from './api.ts';
-import { byId, h, mount, toast } from './dom.ts';
+import { byId, toast } from './dom.ts';
 import type { EditorStore } from './history.ts';
 import { toDocumentJson } from './model.ts';
 import type { JobOptionsJson, ResultJson } from '../server/api-types.ts';
@@ -21,11 +21,6 @@ export class GenerationController {
     this.#ui = ui;
     byId('generate').addEventListener('click', () => void this.generate());
     byId('cancel').addEventListener('click', () => void this.cancel());
-    void api.models().then((models) => {
-      const select = byId<HTMLSelectElement>('model');
-      mount(select, ...models.map((m) => h('option', { value: m.id, title: m.description }, m.available ? m.id : `${m.id} (not installed)`)));
-      select.value = models.find((m) => m.available)?.id ?? models[0]?.id ?? '';
-    }, () => undefined);
   }
 
   get busy(): boolean {
@@ -80,8 +75,14 @@ export class GenerationController {
     }
     this.#jobId = job.id;
     const preview = byId<HTMLImageElement>('live-preview');
+    let warned = false;
     this.#close = watchJob(job.id, {
       state: (j) => {
+        // A job that runs despite something (a canvas far from the model's native size) says so once.
+        if (!warned && j.warnings !== undefined && j.warnings.length > 0) {
+          warned = true;
+          toast(`${label} anyway`, { kind: 'warning', problems: j.warnings });
+        }
         if (j.state === 'queued') this.#setBusy(true, `${label}: waiting, ${j.position} ahead`, 0);
         if (j.state === 'failed') toast('generation failed', { kind: 'error', problems: j.error?.problems ?? [] });
         if (j.state === 'cancelled') toast('generation cancelled');

@@ -9,7 +9,8 @@ import { GenerationController, reportFailure } from './generate.ts';
 import { EditorStore } from './history.ts';
 import { renderInspector } from './inspector.ts';
 import { deleteLayer, duplicateLayer, moveBy, renderLayersPanel, toggleVisible } from './layers-panel.ts';
-import { EMPTY_DOC, fromDocumentJson } from './model.ts';
+import { EMPTY_DOC, emptyDoc, fromDocumentJson } from './model.ts';
+import { ModelMenu } from './model-menu.ts';
 import { renderPromptPanel } from './prompt-panel.ts';
 import { installShortcuts, keyIs, type Shortcut } from './shortcuts.ts';
 import { Stage, TOOLS, type Tool } from './stage.ts';
@@ -26,6 +27,7 @@ renderLayersPanel(byId('layers'), store);
 renderInspector(byId('inspector'), store);
 renderPromptPanel(byId('prompt-panel'), store);
 
+const modelMenu = new ModelMenu(store);
 const generation = new GenerationController(store, { onResults: (results) => gallery.add(results) });
 const gallery = new Gallery(byId('gallery'), store, {
   regenerate: (id, layers) => void generation.regenerate(id, layers),
@@ -58,7 +60,7 @@ byId('add-layer').addEventListener('click', () => fileInput.click());
 byId('open').addEventListener('click', () => fileInput.click());
 byId('save').addEventListener('click', () => saveDocument(store));
 byId('new').addEventListener('click', () => {
-  if (store.doc.layers.length === 0 || confirm('Start a new collage? (Undo keeps nothing of this one.)')) store.reset(EMPTY_DOC);
+  if (store.doc.layers.length === 0 || confirm('Start a new collage? (Undo keeps nothing of this one.)')) store.reset(emptyDoc(modelMenu.newCanvasPx));
 });
 byId('undo').addEventListener('click', () => store.undo());
 byId('redo').addEventListener('click', () => store.redo());

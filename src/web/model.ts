@@ -46,7 +46,45 @@ export interface EditorDoc {
   readonly steps?: number;
 }
 
-export const EMPTY_DOC: EditorDoc = { width: 512, height: 512, background: '#969696', prompt: '', negativePrompt: '', layers: [] };
+/** Canvas side of a new collage when the selected model's native size is unknown (the preview generator), px. */
+export const DEFAULT_CANVAS_PX = 512;
+/** The collage format's canvas limits, px: sides are multiples of 8 in this range. */
+export const CANVAS_MIN_PX = 64;
+export const CANVAS_MAX_PX = 4096;
+
+/** A new, empty collage of `sidePx` × `sidePx` (the selected model's native size, see model-menu.ts). */
+export function emptyDoc(sidePx = DEFAULT_CANVAS_PX): EditorDoc {
+  return { width: sidePx, height: sidePx, background: '#969696', prompt: '', negativePrompt: '', layers: [] };
+}
+
+export const EMPTY_DOC: EditorDoc = emptyDoc();
+
+/**
+ * The canvas size that fits a model trained at `nativeSizePx`²: the document's aspect kept, its longer side at the
+ * native side, each side rounded to a multiple of 8 within the format's [64, 4096].
+ */
+export function nativeCanvasSize(doc: Pick<EditorDoc, 'width' | 'height'>, nativeSizePx: number): { width: number; height: number } {
+  const scale = nativeSizePx / Math.max(doc.width, doc.height);
+  const side = (v: number): number => Math.min(CANVAS_MAX_PX, Math.max(CANVAS_MIN_PX, Math.round((v * scale) / 8) * 8));
+  return { width: side(doc.width), height: side(doc.height) };
+}
+
+/**
+ * The document on a `width` × `height` canvas with every layer placed as before relative to the canvas: centres
+ * scale per axis, layer sizes by the smaller of the two factors (a square canvas scales everything alike).
+ */
+export function resizeDoc(doc: EditorDoc, width: number, height: number): EditorDoc {
+  const sx = width / doc.width;
+  const sy = height / doc.height;
+  const s = Math.min(sx, sy);
+  const layers = doc.layers.map((layer) => {
+    const centre = layerCentre(layer);
+    const scaled = { ...layer, scale: layer.scale * s };
+    const size = layerSize(scaled);
+    return { ...scaled, x: centre.x * sx - size.width / 2, y: centre.y * sy - size.height / 2 };
+  });
+  return { ...doc, width, height, layers };
+}
 
 /** Placed size of a layer, canvas px. */
 export function layerSize(layer: EditorLayer): { width: number; height: number } {
