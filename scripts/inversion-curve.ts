@@ -5,7 +5,7 @@
 // so the embedding after N steps of a 250-step run is the embedding of an N-step run). Prints a markdown table and
 // writes JSON (--out) and the same markdown beside it.
 // Usage: node --import tsx scripts/inversion-curve.ts [doc.collage.json ...] [--cases 0,1,2] [--layers 6]
-//   [--init a,head-noun] [--at 0,10,25,50,75,100,150,200,250] [--pairs 32] [--eval-seed 1] [--seed 0]
+//   [--init a,head-noun] [--at 0,10,25,50,75,100,150,200,250] [--pairs 32] [--eval-seed 1] [--seed 0] [--lr 4e-4]
 //   [--model embedded] [--out inversion-curve.json]
 // Heavy: run as COLLAGE_THREADS=1 nice -n 10 … on a shared machine.
 import { mkdtempSync } from 'node:fs';
@@ -29,6 +29,7 @@ const { values, positionals } = parseArgs({
     pairs: { type: 'string', default: '32' },
     'eval-seed': { type: 'string', default: '1' },
     seed: { type: 'string', default: '0' },
+    lr: { type: 'string' },
     model: { type: 'string', default: 'embedded' },
     out: { type: 'string', default: 'inversion-curve.json' },
   },
@@ -63,7 +64,7 @@ try {
   }
   for (const { id, text, target } of layers.slice(0, Number(values.layers))) {
     for (const init of inits) {
-      const opts = resolveInversionOptions({ steps: maxSteps, init, seed, cache: false }, model.collageDefaults.inversion);
+      const opts = resolveInversionOptions({ steps: maxSteps, init, seed, cache: false, ...(values.lr === undefined ? {} : { lr: Number(values.lr) }) }, model.collageDefaults.inversion);
       // Evaluated on the unjittered target (brightness = contrast = 0, one variant): the layer as it is.
       const evalProblem = await InversionProblem.create(model, tokenizer, target, { batch: opts.batch, brightness: 0, contrast: 0, targetVariants: 1 }, inversionStreams(evalSeed, 'eval-target').jitter);
       const set = evaluationSet(evalProblem, evalSeed, pairs);
@@ -82,7 +83,7 @@ try {
   await model.release();
 }
 
-const settings = { model: values.model, steps: at, pairs, evalSeed, seed, batch: resolveInversionOptions().batch, msPerStep: stepMs / stepCount, threads: process.env['COLLAGE_THREADS'] ?? 'all' };
+const settings = { model: values.model, steps: at, pairs, evalSeed, seed, batch: resolveInversionOptions().batch, lr: Number(values.lr ?? resolveInversionOptions().lr), msPerStep: stepMs / stepCount, threads: process.env['COLLAGE_THREADS'] ?? 'all' };
 const { markdown, summary } = summarize(curves, at, settings);
 console.log(markdown);
 await writeFile(values.out, `${JSON.stringify({ settings, summary, curves }, null, 2)}\n`);

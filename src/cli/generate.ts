@@ -46,7 +46,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--guidance <g>', 'classifier-free guidance scale (default: the document, else 7.5)')
     .option('--n <k>', 'number of variants', '1')
     .option('--no-inversion', 'skip per-layer textual inversion')
-    .option('--inversion-steps <n>', 'optimisation steps per inverted layer (default 250; results are cached per layer)')
+    .option('--inversion-steps <n>', "optimisation steps per inverted layer (default: the model's, from its model_index.json \"_collage_diffusion\", else 250; results are cached per layer)")
     .option('--no-attention-mask', 'skip cross-attention masking')
     .option('--uniform-noise', 'one noise strength everywhere (SDEdit baseline)')
     .option('--txt2img', 'ignore the composite: text-to-image of the scene text (baseline)')

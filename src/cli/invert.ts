@@ -28,7 +28,7 @@ export function registerInvertCommand(program: Command): void {
     .argument('<document>', 'the *.collage.json file')
     .option('-o, --out <dir>', "output folder (default: the document's folder)")
     .option('--model <model>', `"${EMBEDDED_MODEL}", a diffusers Stable Diffusion folder, or an SD 1.x .safetensors file (default: the document's, else ${EMBEDDED_MODEL})`)
-    .option('--steps <n>', 'optimisation steps per layer (default 250)')
+    .option('--steps <n>', "optimisation steps per layer (default: the model's, from its model_index.json \"_collage_diffusion\", else 250)")
     .option('--seed <n>', 'seed of every random draw (default 0)')
     .option('--no-cache', 'learn again even when the embedding cache has this layer')
     .option('--json', 'machine-readable progress and results on stdout (one JSON object per line)')

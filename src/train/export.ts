@@ -1,14 +1,16 @@
 // Writes a trained model as a diffusers Stable Diffusion folder (architecture.md "Weights are the ecosystem's"):
-// model_index.json, unet/, vae/, text_encoder/ (float16 safetensors + config.json), tokenizer/ (vocab.json,
-// merges.txt, tokenizer_config.json, special_tokens_map.json) and scheduler/, so our loader opens it like SD 1.5.
+// model_index.json (with our per-model defaults under "_collage_diffusion", which diffusers skips), unet/, vae/,
+// text_encoder/ (float16 safetensors + config.json), tokenizer/ (vocab.json, merges.txt, tokenizer_config.json,
+// special_tokens_map.json) and scheduler/, so our loader opens it like SD 1.5.
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/index.ts';
+import { COLLAGE_MODEL_INDEX_KEY, writeFileAtomic, type CollageModelDefaults } from '../io/index.ts';
 import { float32ToFloat16 } from '../io/index.ts';
 import { writeSafetensors, type StoredTensor } from '../io/index.ts';
 import type { WeightSource } from '../models/index.ts';
 import { CLIP_BOS_TOKEN, CLIP_EOS_TOKEN } from '../text/index.ts';
 import { mergesText, type BpeVocabulary } from './bpe-train.ts';
+import { EMBEDDED_MODEL_DEFAULTS } from './embedded-defaults.ts';
 
 /** What goes into the folder. Configs are raw config.json objects (diffusers keys). */
 export interface ExportedModel {
@@ -17,6 +19,8 @@ export interface ExportedModel {
   readonly textEncoder: { readonly config: Readonly<Record<string, unknown>>; readonly weights: WeightSource };
   readonly tokenizer: BpeVocabulary;
   readonly scheduler: Readonly<Record<string, unknown>>;
+  /** Our settings' defaults for this model, written under model_index.json's "_collage_diffusion". @default EMBEDDED_MODEL_DEFAULTS */
+  readonly collageDefaults?: CollageModelDefaults;
 }
 
 const MODEL_INDEX = {
@@ -47,7 +51,7 @@ function float16Tensors(source: WeightSource): Record<string, StoredTensor> {
  */
 export async function exportDiffusersFolder(dir: string, model: ExportedModel): Promise<number> {
   for (const sub of ['unet', 'vae', 'text_encoder', 'tokenizer', 'scheduler']) mkdirSync(join(dir, sub), { recursive: true });
-  await writeFileAtomic(join(dir, 'model_index.json'), json(MODEL_INDEX));
+  await writeFileAtomic(join(dir, 'model_index.json'), json({ ...MODEL_INDEX, [COLLAGE_MODEL_INDEX_KEY]: model.collageDefaults ?? EMBEDDED_MODEL_DEFAULTS }));
   await writeFileAtomic(join(dir, 'unet', 'config.json'), json({ ...model.unet.config, _diffusers_version: '0.27.2' }));
   await writeSafetensors(join(dir, 'unet', 'diffusion_pytorch_model.safetensors'), float16Tensors(model.unet.weights), { format: 'pt' });
   await writeFileAtomic(join(dir, 'vae', 'config.json'), json({ ...model.vae.config, _diffusers_version: '0.27.2' }));

@@ -17,5 +17,6 @@ export { BatchStream, renderBatch, type TrainingBatch, type BatchSpec } from './
 export { createVaeTask, reconstructHeldOut, psnr, EMBEDDED_VAE_CONFIG, type VaeMeasurement } from './vae-recipe.ts';
 export { createUNetTask, sampleGrid, EMBEDDED_UNET_CONFIG, EMBEDDED_TEXT_CONFIG, EMBEDDED_SCHEDULER_CONFIG } from './unet-recipe.ts';
 export { exportDiffusersFolder, folderBytes, type ExportedModel } from './export.ts';
+export { EMBEDDED_MODEL_DEFAULTS } from './embedded-defaults.ts';
 export { modelCard, readLog, type RecipeSummary } from './model-card.ts';
 export { saveCheckpoint, loadCheckpoint, type CheckpointState } from './checkpoint.ts';
