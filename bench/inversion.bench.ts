@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineSession, Graph, gradName } from '../src/engine/index.ts';
-import { buildInversionGraph, INVERSION_INPUTS, type InversionGraphModels } from '../src/method/inversion-graph.ts';
+import { buildInversionGraph, INVERSION_INPUTS, INVERSION_SESSION, type InversionGraphModels } from '../src/method/inversion-graph.ts';
 import { buildUNet, SD1_TEXT_ENCODER_CONFIG, SD1_UNET_CONFIG, type WeightSource } from '../src/models/index.ts';
 import { float32, numel, type Tensor } from '../src/tensor.ts';
 import { formatTable, timeMs, type Bench, type BenchRow } from './table.ts';
@@ -97,8 +97,8 @@ export const bench: Bench = {
       const forwardMs = await timeMs(() => forward.run(input, ['loss']), 2, 1);
       await forward.release();
       const rssForward = peakRssGiB();
-      // The arena off, as inversionSession opens it (see SessionOptions.memoryArena).
-      const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, memoryArena: false });
+      // The ORT settings inversionSession opens it with (arena, prepacking and NCHWc off: INVERSION_SESSION).
+      const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, ...INVERSION_SESSION });
       const stepMs = await timeMs(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), 2, 1);
       await step.release();
       const rows: BenchRow[] = [

@@ -312,11 +312,8 @@ export class Graph {
 
   // ── linear algebra, conv, norms, attention ─────────────────────────────────
   matmul(a: Value, b: Value): Value { return this.op('MatMul', [a, b], {}); }
-  /** torch.nn.Linear: x [..., in] · weight [out, in]ᵀ + bias [out]. */
-  linear(x: Value, weight: Value, bias?: Value): Value {
-    const y = this.matmul(x, this.transpose(weight, [1, 0]));
-    return bias ? this.add(y, bias) : y;
-  }
+  /** torch.nn.Linear: x [..., in] · weight [out, in]ᵀ + bias [out] (one op: ops/matmul.ts says why). */
+  linear(x: Value, weight: Value, bias?: Value): Value { return this.op('Linear', bias ? [x, weight, bias] : [x, weight], {}); }
   softmax(x: Value, axis = -1): Value { return this.op('Softmax', [x], { axis }); }
   /** torch.nn.Conv2d: x [N, Cin, H, W], weight [Cout, Cin/groups, kH, kW], bias [Cout]. */
   conv2d(x: Value, weight: Value, bias?: Value, options: Conv2dOptions = {}): Value {

@@ -31,6 +31,16 @@ export interface SessionOptions {
    * 512² peaked at 13.7 GiB without it and 18.8 GiB with it (bench/inversion.bench.ts). @default true
    */
   readonly memoryArena?: boolean;
+  /**
+   * ORT's weight prepacking (MatMul/Gemm weights copied into MLAS's packed layout at session creation). Off keeps one
+   * copy of each weight (packing then happens per call). @default true
+   */
+  readonly prepacking?: boolean;
+  /**
+   * ORT's NCHWc transform (level 'all'): convs with constant weights run on a blocked layout, each weight reordered into
+   * a copy. When the backward pass also reads the original weight (conv input-gradients), both copies stay. @default true
+   */
+  readonly blockedConvLayout?: boolean;
 }
 
 /** How the session was obtained, in milliseconds. */
@@ -69,7 +79,10 @@ function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.
     graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
     // ORT warns that an 'all'-level optimised model is specific to this machine: the cache key says so already.
     ...(cache.saveOptimized ? { optimizedModelFilePath: cache.saveOptimized, logSeverityLevel: 3 as const } : {}),
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    extra: {
+      session: { intra_op: { allow_spinning: '0' }, ...(o.prepacking === false ? { disable_prepacking: '1' } : {}) },
+      ...(o.blockedConvLayout === false ? { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } : {}),
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 // Movement ops and MatMul: forward vs plain JS (float32), gradients vs central differences (float64).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Graph, Value } from '../../src/engine/graph.ts';
-import { int64 } from '../../src/tensor.ts';
+import { grad } from '../../src/engine/autodiff.ts';
+import { Graph, type Value } from '../../src/engine/graph.ts';
+import { float32, int64 } from '../../src/tensor.ts';
 import { gradCheck, runForward, type CheckInput } from './support/grad-check.ts';
 import { arr, matmul, random, relErr, resizeNearest2x, transpose, type Arr } from './support/reference-ops.ts';
 
@@ -78,4 +79,23 @@ test('linear multiplies by the transposed torch-layout weight and adds the bias'
   const b = random([4], 32);
   const expected = matmul(x, transpose(w, [1, 0])).data.map((v, i) => v + b.data[i % 4]!);
   await check((g, [v, wt, bs]) => g.linear(v!, wt!, bs!), [{ name: 'x', value: x }, { name: 'w', value: w }, { name: 'b', value: b }], expected);
+});
+
+test('linear over a batch of token rows, with and without a bias, matches the reference and its gradients', async () => {
+  const x = random([2, 3, 4], 33);
+  const w = random([5, 4], 34);
+  const b = random([5], 35);
+  const product = matmul(x, transpose(w, [1, 0])).data;
+  await check((g, [v, wt, bs]) => g.linear(v!, wt!, bs!), [{ name: 'x', value: x }, { name: 'w', value: w }, { name: 'b', value: b }], product.map((v, i) => v + b.data[i % 5]!));
+  await check((g, [v, wt]) => g.linear(v!, wt!), [{ name: 'x', value: x }, { name: 'w', value: w }], product);
+});
+
+test('a differentiated linear reads its stored weight directly: no Transpose of the weight to constant-fold', () => {
+  const g = new Graph();
+  const x = g.input('x', 'float32', [2, 3, 4]);
+  const w = g.param('w', float32([5, 4], Float32Array.from(random([5, 4], 36).data)));
+  const loss = g.reduceSum(g.linear(x, w), [0, 1, 2]);
+  const dg = grad(g, loss, [x]);
+  const readers = dg.nodes.filter((n) => n.inputs.some((v) => v.id === w.id));
+  assert.deepEqual(readers.map((n) => n.op).sort(), ['Linear', 'MatMul']);
 });

@@ -3,7 +3,7 @@
 import { attention, softmax } from './attention.ts';
 import { conv, convTranspose, maxPool } from './conv.ts';
 import * as ew from './elementwise.ts';
-import { matmul } from './matmul.ts';
+import { linear, matmul } from './matmul.ts';
 import { concat, expand, gather, pad, reshape, resizeNearest, scatterAdd, slice, split, transpose } from './movement.ts';
 import { layerNormalization } from './norm.ts';
 import type { OpDef, OpType } from './op-def.ts';
@@ -17,7 +17,7 @@ export const OPS: { readonly [K in OpType]: OpDef<K> } = {
   ReduceSum: reduceSum, ReduceMean: reduceMean, ReduceMax: reduceMax,
   Reshape: reshape, Transpose: transpose, Concat: concat, Slice: slice, Split: split, Gather: gather,
   ScatterAdd: scatterAdd, Expand: expand, Pad: pad, ResizeNearest: resizeNearest,
-  MaxPool: maxPool, MatMul: matmul, Softmax: softmax,
+  MaxPool: maxPool, MatMul: matmul, Linear: linear, Softmax: softmax,
   Conv: conv, ConvTranspose: convTranspose, LayerNormalization: layerNormalization, Attention: attention,
 };
 

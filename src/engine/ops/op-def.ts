@@ -49,6 +49,7 @@ export interface OpAttrs {
   ResizeNearest: { readonly scale: number };
   MaxPool: { readonly kernel: readonly [number, number]; readonly stride: readonly [number, number] };
   MatMul: None;
+  Linear: None;
   Softmax: { readonly axis: number };
   Conv: ConvAttrs;
   ConvTranspose: ConvAttrs & { readonly outputPadding: readonly [number, number] };
