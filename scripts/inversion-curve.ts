@@ -6,12 +6,12 @@
 // writes JSON (--out) and the same markdown beside it.
 // Usage: node --import tsx scripts/inversion-curve.ts [doc.collage.json ...] [--cases 0,1,2] [--layers 6]
 //   [--init a,head-noun] [--at 0,10,25,50,75,100,150,200,250] [--pairs 32] [--eval-seed 1] [--seed 0] [--lr 4e-4]
-//   [--model embedded] [--out inversion-curve.json]
+//   [--model embedded] [--out docs/measurements/inversion-curve-<model>.json]
 // Heavy: run as COLLAGE_THREADS=1 nice -n 10 … on a shared machine.
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCollage } from '../src/collage/index.ts';
 import { loadModel } from '../src/cli/model-option.ts';
@@ -31,7 +31,7 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '0' },
     lr: { type: 'string' },
     model: { type: 'string', default: 'embedded' },
-    out: { type: 'string', default: 'inversion-curve.json' },
+    out: { type: 'string' },
   },
 });
 const list = (s: string): number[] => s.split(',').map(Number);
@@ -41,6 +41,7 @@ const pairs = Number(values.pairs);
 const evalSeed = Number(values['eval-seed']);
 const seed = Number(values.seed);
 const maxSteps = at[at.length - 1]!;
+const out = values.out ?? `docs/measurements/inversion-curve-${values.model === 'embedded' ? 'embedded' : basename(values.model)}.json`;
 
 /** The collage documents measured: the given ones, else benchmark cases written to a temporary folder. */
 async function documents(): Promise<string[]> {
@@ -86,6 +87,7 @@ try {
 const settings = { model: values.model, steps: at, pairs, evalSeed, seed, batch: resolveInversionOptions().batch, lr: Number(values.lr ?? resolveInversionOptions().lr), msPerStep: stepMs / stepCount, threads: process.env['COLLAGE_THREADS'] ?? 'all' };
 const { markdown, summary } = summarize(curves, at, settings);
 console.log(markdown);
-await writeFile(values.out, `${JSON.stringify({ settings, summary, curves }, null, 2)}\n`);
-await writeFile(values.out.replace(/\.json$/, '') + '.md', markdown);
-console.error(`wrote ${values.out}`);
+mkdirSync(dirname(out), { recursive: true });
+await writeFile(out, `${JSON.stringify({ settings, summary, curves }, null, 2)}\n`);
+await writeFile(out.replace(/\.json$/, '') + '.md', markdown);
+console.error(`wrote ${out} and its .md`);
