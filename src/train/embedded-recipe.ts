@@ -20,7 +20,7 @@ import { writePngFile } from '../eval/index.ts';
 /** Everything that sizes a run: the full recipe and the CI smoke test differ only here. */
 export interface RecipeScale {
   readonly tokenizerScenes: number;
-  readonly vae: Required<Omit<VaeRecipeOptions, 'seed'>> & { readonly train: TrainOptions };
+  readonly vae: Required<Omit<VaeRecipeOptions, 'seed' | 'from'>> & { readonly train: TrainOptions };
   /** Held-out renders for PSNR and latent std (multiple of 4). */
   readonly measureImages: number;
   readonly latentScenes: number;

@@ -49,6 +49,8 @@ export interface VaeRecipeOptions {
    */
   readonly objectCrops?: number;
   /** Init seed. @default 0 */ readonly seed?: number;
+  /** Start from these weights (e.g. an earlier stage's EMA) instead of the seeded initialisation. */
+  readonly from?: ParamStore;
 }
 
 export const DEFAULT_VAE_RECIPE_OPTIONS = Object.freeze({ config: EMBEDDED_VAE_CONFIG, batchSize: 16, sizePx: 128, cropPx: 64, klWeight: 1e-5, edgeWeight: 0, objectWeight: 0, objectCrops: 0, seed: 0 });
@@ -67,7 +69,7 @@ function meanAbs(g: Graph, x: Value): Value {
  * Reconstruction loss of decoded [B, 3, H, W] vs target: L1 + L2 (+ edgeWeight · L1 of x/y differences).
  * @param pixelWeight [B, 1, H, W] weights of the L1 and L2 terms per pixel, or none (all 1)
  */
-export function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number, pixelWeight?: Value): Value {
+function reconstructionLoss(g: Graph, decoded: Value, target: Value, edgeWeight: number, pixelWeight?: Value): Value {
   const d = g.sub(decoded, target);
   const all = d.shape.map((_, i) => i);
   let loss = pixelWeight
@@ -90,7 +92,7 @@ interface Crop {
 }
 
 /** A random crop position and horizontal flip per image (three draws per image, in order). */
-export function drawCrops(batch: number, sizePx: number, cropPx: number, rng: Rng): Crop[] {
+function drawCrops(batch: number, sizePx: number, cropPx: number, rng: Rng): Crop[] {
   return Array.from({ length: batch }, () => ({ x0: rng.int(sizePx - cropPx + 1), y0: rng.int(sizePx - cropPx + 1), flip: rng.chance(0.5) }));
 }
 
@@ -112,7 +114,7 @@ export function centreOnObjects(crops: Crop[], masks: Float32Array, share: numbe
 }
 
 /** Crops (and flips) a batch. @param images [B, channels, S, S] @returns [B, channels, C, C] */
-export function cropBatch(images: Float32Array, crops: readonly Crop[], sizePx: number, cropPx: number, channels = 3): Float32Array {
+function cropBatch(images: Float32Array, crops: readonly Crop[], sizePx: number, cropPx: number, channels = 3): Float32Array {
   const out = new Float32Array(crops.length * channels * cropPx * cropPx);
   crops.forEach(({ x0, y0, flip }, b) => {
     for (let c = 0; c < channels; c++) {
@@ -140,6 +142,7 @@ export async function createVaeTask(options: VaeRecipeOptions = {}): Promise<Tra
   const decOpts = { batch: B, heightLatPx: lat, widthLatPx: lat, trainable: true } as const;
   initWeights(params, o.seed, (g, s) => buildVaeEncoder(g, config, s, encOpts));
   initWeights(params, o.seed, (g, s) => buildVaeDecoder(g, config, s, decOpts));
+  if (options.from) params.assign(options.from.arrays());
 
   const fwd = new Graph();
   buildVaeEncoder(fwd, config, params, encOpts);
