@@ -1,6 +1,7 @@
 // The model card of the embedded model (models/embedded/README.md): data, recipe, sizes, seed, wall time, measured
 // quality and the loss-log summary, written by the recipe itself so it always matches the shipped weights.
 import { existsSync, readFileSync } from 'node:fs';
+import { EMBEDDED_MODEL_DEFAULTS } from './embedded-defaults.ts';
 import type { LogLine, TrainOptions } from './trainer.ts';
 
 /** What the recipe reports about one run. */
@@ -76,6 +77,11 @@ safetensors, ${mb(s.folderBytes)} in all. Our loader opens it exactly like a Sta
 | text_encoder + unet | CLIPTextModel hidden ${String(s.unet.text['hidden_size'])}, ${String(s.unet.text['num_hidden_layers'])} layers, ${String(s.unet.text['num_attention_heads'])} heads, 77 positions; UNet2DConditionModel block_out_channels ${JSON.stringify(s.unet.config['block_out_channels'])}, cross-attention at every resolution, ${String(s.unet.config['attention_head_dim'])} heads, cross_attention_dim ${String(s.unet.config['cross_attention_dim'])} | ${millions(s.unet.params)} |
 | tokenizer | CLIP-format byte-level BPE learned from ${'the world\u2019s'} captions (byte fallback: any text tokenizes) | ${s.tokenizerSize} tokens |
 | scheduler | DDIM config; SD's scaled-linear β 0.00085 → 0.012, 1000 steps, epsilon prediction | |
+
+\`model_index.json\` also holds our settings for this model under \`"_collage_diffusion"\` (diffusers skips keys that start
+with an underscore): \`${JSON.stringify(EMBEDDED_MODEL_DEFAULTS)}\`. Textual inversion on this model runs that many steps per layer
+unless \`--inversion-steps\` (generate) or \`--steps\` (invert) says otherwise; the measurement behind the number is in
+src/train/embedded-defaults.ts (\`node --import tsx scripts/inversion-curve.ts\` re-measures it).
 
 ## Recipe (seed ${s.seed})
 1. Tokenizer: BPE merges learned from the captions of training scenes.
