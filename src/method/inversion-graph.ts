@@ -41,25 +41,31 @@ export interface InversionGraphModels {
 }
 
 /**
- * Builds the loss graph into `g` and returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`);
- * with `backward: false` returns `g` itself, outputting `loss` only (benchmarks compare the two).
+ * Memory settings of the inversion graph's UNet, measured at SD 1.5 size, 512², batch 1 (`npm run bench inversion`;
+ * "CPU" = process CPU seconds of one step on 1 thread, robust to the machine's load; ratio = vs the forward's 4.4 s).
+ * Before the weight fixes below: 14.6 GiB / 22.3 s without checkpointing, 10.2 GiB / 15.7 s with it and 128 MiB
+ * attention-score chunks. With INVERSION_SESSION: checkpointing every block 6.7 GiB step peak, CPU 16.2 s (3.6×);
+ * only the 64² and 32² blocks CPU 16.1 s; no checkpointing, fused forward attention 7.2 GiB, CPU 13.6 s (3.0×): the
+ * recompute cost more than the ~0.6 GiB of activations it saves. The score chunks stay (they bound the backward's
+ * recomputed [heads, chunk, Tk] probabilities; 32 MiB chunks: no change).
  */
-/**
- * Memory settings of the inversion graph's UNet. Measured at SD 1.5 size, 512², batch 1 (`npm run bench inversion`):
- * peak RSS 14.6 GiB / step 22.3 s without; 10.9 GiB / 18.8 s with checkpointing; 10.2 GiB / 15.7 s adding 128 MiB
- * attention-score chunks (32 MiB: no further gain).
- */
-export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: true, maxAttentionScoreBytes: 128 * 2 ** 20 });
+export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, maxAttentionScoreBytes: 128 * 2 ** 20 });
 
 /**
  * ORT settings of the inversion session: one copy of each weight. The arena off returns freed activations; without
- * prepacking and without the NCHWc transform, the weights stay the stored external data (mmapped) instead of packed
- * and reordered copies beside it (the backward reads the stored W of every conv and linear). Measured at SD 1.5 size,
- * 512², 1 thread: step peak 8.86 GiB with NCHWc, 6.66 GiB without, and less CPU time without (17.3 vs 16.2 s).
+ * prepacking and without the NCHWc transform the weights stay the stored external data (mmapped), instead of packed
+ * and reordered copies beside it (the backward reads the stored W of every conv and linear): step peak 8.86 → 6.66
+ * GiB, CPU 17.3 → 16.2 s (checkpointed, 1 thread). `fused`: the forward's attention is com.microsoft
+ * MultiHeadAttention, so no [heads, T, T] probabilities are kept for the backward (it recomputes them by chunks).
  */
-export const INVERSION_SESSION = Object.freeze({ memoryArena: false, prepacking: false, blockedConvLayout: false });
+export const INVERSION_SESSION = Object.freeze({ memoryArena: false, prepacking: false, blockedConvLayout: false, fused: true });
 
-export function buildInversionGraph(g: Graph, models: InversionGraphModels, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }, backward = true, memory: { gradientCheckpointing: boolean; maxAttentionScoreBytes: number } = INVERSION_MEMORY): Graph {
+/**
+ * Builds the loss graph into `g` and returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`);
+ * with `backward: false` returns `g` itself, outputting `loss` only (benchmarks compare the two).
+ */
+
+export function buildInversionGraph(g: Graph, models: InversionGraphModels, shape: { batch: number; heightLatPx: number; widthLatPx: number; tokens: number }, backward = true, memory: { readonly gradientCheckpointing: boolean; readonly maxAttentionScoreBytes: number } = INVERSION_MEMORY): Graph {
   const { batch, heightLatPx, widthLatPx, tokens } = shape;
   const text = buildClipTextModel(g, models.textConfig, models.textWeights, { batch, tokens, input: 'inputs_embeds' });
   const unet = buildUNet(g, models.unetConfig, models.unetWeights, { batch, heightLatPx, widthLatPx, textLength: tokens, encoderHiddenStates: text.lastHiddenState, configPath: models.path, ...(backward ? memory : {}) });

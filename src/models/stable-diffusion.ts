@@ -291,7 +291,7 @@ export class StableDiffusion {
    * @param build receives the graph and the parts' weights, in the order of `parts`
    * @param session ORT settings of this variant (e.g. `memoryArena: false` for a backward pass at 512²)
    */
-  graphSession(key: string, parts: readonly ModelPart<unknown>[], build: (g: Graph, weights: readonly WeightSource[]) => void, session: Pick<SessionOptions, 'memoryArena' | 'prepacking' | 'blockedConvLayout'> = {}): Promise<EngineSession> {
+  graphSession(key: string, parts: readonly ModelPart<unknown>[], build: (g: Graph, weights: readonly WeightSource[]) => void, session: Pick<SessionOptions, 'memoryArena' | 'prepacking' | 'blockedConvLayout' | 'fused'> = {}): Promise<EngineSession> {
     let made = this.sessions.get(key);
     if (!made) {
       const { cacheDir, threads } = this.options;
