@@ -58,9 +58,14 @@ export interface EmbeddedRecipeOptions {
   /** Where the diffusers folder goes. @default 'models/embedded' */ readonly outDir?: string;
   /** @default FULL_SCALE */ readonly scale?: RecipeScale;
   /** Seeds every initialisation and every step. @default 1234 */ readonly seed?: number;
+  /** The benchmark's results.json whose claims the model card quotes, when present. @default BENCHMARK_RESULTS */
+  readonly benchmarkResults?: string;
   readonly onProgress?: ProgressCallback;
   readonly signal?: AbortSignal;
 }
+
+/** Where the committed benchmark of the embedded model lives (collage-diffusion eval … -o docs/benchmark). */
+export const BENCHMARK_RESULTS = 'docs/benchmark/results.json';
 
 /** The run folder: COLLAGE_CACHE_DIR/train/<run> or the user cache's collage-diffusion/train/<run>. */
 export function trainRunDir(run: string): string {
@@ -103,7 +108,9 @@ export async function trainEmbedded(options: EmbeddedRecipeOptions = {}): Promis
     await writePngFile(join(runDir, 'vae', 'held-out-reconstructions.png'), m.grid);
     return { psnrDb: m.psnrDb, latentStd: m.latentStd, scalingFactor: 1 / m.latentStd };
   });
-  options.onProgress?.({ stage: 'eval', step: 1, total: 1, detail: `VAE held-out PSNR ${measurement.psnrDb.toFixed(2)} dB, scaling_factor ${measurement.scalingFactor.toFixed(4)}` });
+  // Object pixels apart (measured once, in its own file, so runs measured before it existed keep their numbers).
+  const objects = await measureOnce(join(runDir, 'vae', 'object-measurement.json'), async () => ({ objectPsnrDb: (await reconstructHeldOut(vae.ema, vaeConfig, scale.measureImages, scale.vae.sizePx)).objectPsnrDb }));
+  options.onProgress?.({ stage: 'eval', step: 1, total: 1, detail: `VAE held-out PSNR ${measurement.psnrDb.toFixed(2)} dB (object pixels ${objects.objectPsnrDb.toFixed(2)} dB), scaling_factor ${measurement.scalingFactor.toFixed(4)}` });
 
   const cache = await latentCache(join(runDir, 'latents.safetensors'), vae.ema, vaeConfig, measurement.scalingFactor, scale.latentScenes, scale.vae.sizePx, options.onProgress);
   const textConfig = textConfigFor(scale.text, tokenizer);
@@ -122,12 +129,12 @@ export async function trainEmbedded(options: EmbeddedRecipeOptions = {}): Promis
   });
   const summary: RecipeSummary = {
     seed, runDir, outDir, folderBytes: bytes, tokenizerSize: tokenizer.vocabSize,
-    vae: { config: vaeExportConfig, params: vae.ema.size, steps: vae.steps, minutes: vae.elapsedMs / 60_000, logPath: join(vae.dir, 'log.jsonl'), edgeWeight: scale.vae.edgeWeight, klWeight: scale.vae.klWeight, ...measurement },
+    vae: { config: vaeExportConfig, params: vae.ema.size, steps: vae.steps, minutes: vae.elapsedMs / 60_000, logPath: join(vae.dir, 'log.jsonl'), edgeWeight: scale.vae.edgeWeight, klWeight: scale.vae.klWeight, ...measurement, ...objects },
     unet: { config: scale.unet.config, text: textConfig, params: unet.ema.size, steps: unet.steps, minutes: unet.elapsedMs / 60_000, logPath: join(unet.dir, 'log.jsonl') },
     latentScenes: scale.latentScenes,
     trainOptions: { vae: vaeTrain, unet: scale.unet.train },
   };
-  writeFileSync(join(outDir, 'README.md'), modelCard(summary));
+  writeFileSync(join(outDir, 'README.md'), modelCard(summary, options.benchmarkResults ?? BENCHMARK_RESULTS));
   return summary;
 }
 
