@@ -12,9 +12,8 @@ import { StableDiffusion } from '../../src/models/index.ts';
 import { createPipelineGenerator } from '../../src/server/index.ts';
 import { referenceSkip } from '../support/reference.ts';
 import { makeTinyModelFolder } from '../support/tiny-model.ts';
-import { buildEditor, chromiumSkip, layerPngs, startEditor, type EditorHarness } from './support.ts';
+import { ARTIFACTS, buildEditor, chromiumSkip, layerPngs, startEditor, type EditorHarness } from './support.ts';
 
-const ARTIFACTS = join(tmpdir(), 'collage-editor-e2e');
 const skip = chromiumSkip();
 let webRoot = '';
 const skipPipeline = skip || referenceSkip();

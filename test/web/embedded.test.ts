@@ -4,11 +4,10 @@
 // layer is re-generated. Screenshots go to <tmpdir>/collage-editor-e2e/; UPDATE_EDITOR_SCREENSHOT=1 also writes
 // docs/editor.png. Assertions are properties of the images, not pixel values: the model may be retrained.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { serverModels } from '../../src/cli/serve.ts';
 import { EMBEDDED_MODEL_DIR } from '../../src/cli/model-option.ts';
@@ -16,31 +15,16 @@ import { planCollage, type RgbaImage } from '../../src/collage/index.ts';
 import { decodeImage, encodePng } from '../../src/io/index.ts';
 import { parseInlineDocument } from '../../src/server/job-request.ts';
 import { renderObjectLayer, toRgbaBytes, type SceneObject } from '../../src/world/index.ts';
-import { buildEditor, chromiumSkip, serveEditor, type EditorHarness } from './support.ts';
+import { ARTIFACTS, chromiumSkip, editorSuite } from './support.ts';
 
-const ARTIFACTS = join(tmpdir(), 'collage-editor-e2e');
 const CANVAS_PX = 128; // the embedded model's training size (models/embedded/README.md)
 const skip = chromiumSkip() || (existsSync(EMBEDDED_MODEL_DIR) ? false : `no embedded model at ${EMBEDDED_MODEL_DIR} (npm run train:embedded)`);
 /** The models `collage-diffusion serve` offers with no --model: the same generators, no test double. */
 const models = serverModels([]);
-let webRoot = '';
-let harness: EditorHarness | undefined;
-
-before(async () => {
-  if (skip !== false) return;
-  webRoot = await buildEditor();
-  harness = await serveEditor(webRoot, models);
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-
-after(async () => {
-  await harness?.close();
-  for (const m of models) if ('release' in m.generate && typeof m.generate.release === 'function') await (m.generate.release as () => Promise<void>)();
-  if (webRoot !== '') await rm(webRoot, { recursive: true, force: true });
-});
+const suite = editorSuite(models, skip);
 
 test('the editor generates with the embedded model by default and re-generates one layer, in Chromium', { skip, timeout: 600_000 }, async () => {
-  const { browser, url, store } = harness!;
+  const { browser, url, store } = suite();
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -3,45 +3,31 @@
 // model for the size warning. No generation with a real model: only the list's native sizes matter here.
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { EMBEDDED_MODEL_DIR } from '../../src/cli/model-option.ts';
 import { serverModels } from '../../src/cli/serve.ts';
 import { createPreviewGenerator, type ServerModel } from '../../src/server/index.ts';
 import { makeConfigOnlyFolder, SD15_SIZES } from '../support/config-folder.ts';
-import { buildEditor, chromiumSkip, layerPngs, serveEditor, type EditorHarness } from './support.ts';
+import { ARTIFACTS, chromiumSkip, editorSuite, layerPngs } from './support.ts';
 
-const ARTIFACTS = join(tmpdir(), 'collage-editor-e2e');
 const skip = chromiumSkip() || (existsSync(EMBEDDED_MODEL_DIR) ? false : `no embedded model at ${EMBEDDED_MODEL_DIR} (npm run train:embedded)`);
 const sd15Folder = makeConfigOnlyFolder(SD15_SIZES);
 const draft: ServerModel = { id: 'draft', description: 'composite, says it is native at 128 px', generate: createPreviewGenerator({ stepMs: 20, steps: 2 }), nativeSizePx: async () => 128 };
 const models = [...serverModels([`sd15=${sd15Folder}`]), draft];
-let webRoot = '';
-let harness: EditorHarness | undefined;
-
-before(async () => {
-  if (skip !== false) return;
-  webRoot = await buildEditor();
-  harness = await serveEditor(webRoot, models);
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-
-after(async () => {
-  await harness?.close();
-  if (webRoot !== '') await rm(webRoot, { recursive: true, force: true });
-  rmSync(sd15Folder, { recursive: true, force: true });
-});
+const suite = editorSuite(models, skip, () => rmSync(sd15Folder, { recursive: true, force: true }));
 
 /** Waits until the inspector's canvas fields read `width` × `height`. */
 async function canvasIs(page: Page, width: number, height = width): Promise<void> {
-  await page.waitForFunction(
-    ([w, h]) => (document.querySelector('[data-testid="canvas-width"]') as HTMLInputElement | null)?.value === String(w) && (document.querySelector('[data-testid="canvas-height"]') as HTMLInputElement | null)?.value === String(h),
-    [width, height],
-    { timeout: 10_000 },
-  );
+  const fields = [page.getByTestId('canvas-width'), page.getByTestId('canvas-height')];
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [w, h] = await Promise.all(fields.map((f) => f.inputValue()));
+    if (w === String(width) && h === String(height)) return;
+    if (Date.now() > deadline) throw new Error(`the canvas reads ${w}×${h}, expected ${width}×${height}`);
+    await page.waitForTimeout(50);
+  }
 }
 
 async function placement(page: Page, id: string): Promise<{ x: number; y: number; scale: number }> {
@@ -51,10 +37,10 @@ async function placement(page: Page, id: string): Promise<{ x: number; y: number
 }
 
 test('a fresh editor takes the embedded model\'s 128×128; on an empty canvas the size follows the model menu', { skip, timeout: 120_000 }, async () => {
-  const page = await harness!.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await suite().browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(harness!.url);
+  await page.goto(suite().url);
   await page.locator('#model option[value="draft"]').waitFor({ state: 'attached' });
   assert.equal(await page.locator('#model').inputValue(), 'embedded');
   await canvasIs(page, 128);
@@ -72,10 +58,10 @@ test('a fresh editor takes the embedded model\'s 128×128; on an empty canvas th
 });
 
 test('with layers, switching the model offers the resize; it scales the layers with the canvas and undoes in one step', { skip, timeout: 120_000 }, async () => {
-  const page = await harness!.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await suite().browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(harness!.url);
+  await page.goto(suite().url);
   await canvasIs(page, 128);
   await page.getByTestId('file-input').setInputFiles(await layerPngs());
   await page.getByTestId('layer-row-red-ball').waitFor();
@@ -109,7 +95,7 @@ test('with layers, switching the model offers the resize; it scales the layers w
   // A 512² canvas with a model native at 128: the job runs (a draft preview here) and the editor shows the warning.
   await page.locator('#model').selectOption('draft');
   assert.equal(await page.getByTestId('resize-canvas').innerText(), '⤢ 128×128');
-  const before = harness!.store.list().length;
+  const before = suite().store.list().length;
   await page.getByTestId('generate').click();
   const warning = page.locator('.toast.warning');
   await warning.waitFor();

@@ -1,6 +1,7 @@
 // Helpers of the browser tests: build the editor into a temp folder, serve it (preview generator or given models), launch
 // Debian's Chromium through playwright-core (flags from the env notes: no network chatter on a closed machine).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -8,6 +9,9 @@ import sharp from 'sharp';
 import { build } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 import { createPreviewGenerator, createServer, type CollageServer, type ServerModel } from '../../src/server/index.ts';
+
+/** Where the browser tests leave their screenshots. */
+export const ARTIFACTS = join(tmpdir(), 'collage-editor-e2e');
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -71,4 +75,30 @@ export async function layerPngs(): Promise<{ name: string; mimeType: string; buf
     { name: 'wooden-crate.png', mimeType: 'image/png', buffer: await png(crate) },
     { name: 'red-ball.png', mimeType: 'image/png', buffer: await png(ball) },
   ];
+}
+
+/**
+ * One file's browser-test setup with a given model list: builds the editor, serves it with exactly `models` and starts
+ * Chromium before the file's tests; afterwards closes both, releases the models' generators and runs `cleanup`.
+ * @returns the harness (valid inside the tests, once `before` has run)
+ */
+export function editorSuite(models: readonly ServerModel[], skip: string | false, cleanup?: () => void): () => EditorHarness {
+  let webRoot = '';
+  let harness: EditorHarness | undefined;
+  before(async () => {
+    if (skip !== false) return;
+    webRoot = await buildEditor();
+    harness = await serveEditor(webRoot, models);
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+  after(async () => {
+    await harness?.close();
+    for (const m of models) {
+      const release = (m.generate as { release?: unknown }).release;
+      if (typeof release === 'function') await (release as () => Promise<void>).call(m.generate);
+    }
+    if (webRoot !== '') await rm(webRoot, { recursive: true, force: true });
+    cleanup?.();
+  });
+  return () => harness!;
 }
