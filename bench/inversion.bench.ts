@@ -75,6 +75,20 @@ function feeds(sizeLatPx: number, pool: Float32Array): Record<string, Tensor> {
   };
 }
 
+/** Runs `fn` and pushes the process CPU seconds (user + system, all threads) it took onto `into`. */
+async function cpuSeconds(fn: () => Promise<unknown>, into: number[]): Promise<void> {
+  const start = process.cpuUsage();
+  await fn();
+  const used = process.cpuUsage(start);
+  into.push((used.user + used.system) / 1e6);
+}
+
+/** Median of the timed runs (the first, warm-up run excluded, as timeMs does). */
+function median(values: readonly number[]): number {
+  const timed = values.slice(1).sort((a, b) => a - b);
+  return timed[Math.floor(timed.length / 2)]!;
+}
+
 /**
  * Peak RSS in GiB since the last `resetPeakRss` (Linux: VmHWM, reset through /proc/self/clear_refs), else the
  * process maximum.
@@ -119,17 +133,20 @@ export const bench: Bench = {
       const rssBefore = peakRssGiB();
       // The ORT settings inversionSession opens it with (INVERSION_SESSION).
       const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, ...INVERSION_SESSION });
-      const stepMs = await timeMs(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), 2, 1);
+      const stepCpu: number[] = [];
+      const stepMs = await timeMs(() => cpuSeconds(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), stepCpu), 2, 1);
       await step.release();
       const rssStep = peakRssGiB();
       resetPeakRss();
       const forward = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, false), options);
-      const forwardMs = await timeMs(() => forward.run(input, ['loss']), 2, 1);
+      const forwardCpu: number[] = [];
+      const forwardMs = await timeMs(() => cpuSeconds(() => forward.run(input, ['loss']), forwardCpu), 2, 1);
       await forward.release();
       const rssForward = peakRssGiB();
       const rows: BenchRow[] = [
         { name: `${label}: forward (loss only)`, value: forwardMs / 1000, unit: 's', note: 'baseline (fused attention, as generation runs)' },
         { name: `${label}: inversion step (loss + d/d embeds)`, value: stepMs / 1000, unit: 's', ratio: stepMs / forwardMs, note: 'vs forward (target ≤ 2.6)' },
+        { name: `${label}: inversion step, process CPU time`, value: median(stepCpu), unit: 's', ratio: median(stepCpu) / median(forwardCpu), note: `vs the forward's ${median(forwardCpu).toFixed(2)} s CPU (robust to other load; equals wall time at COLLAGE_THREADS=1 on an idle core)` },
         { name: `${label}: peak RSS of the step (creation + runs)`, value: rssStep, unit: 'GiB', note: `target ≤ 10 GB = 9.31 GiB; ${rssBefore.toFixed(2)} GiB before it` },
         { name: `${label}: peak RSS of the forward, after the step`, value: rssForward, unit: 'GiB' },
       ];
