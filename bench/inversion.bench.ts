@@ -2,7 +2,8 @@
 // encoder in inputs_embeds mode → SD 1.5-size UNet → masked loss, plus the backward pass to the token embeddings —
 // as a ratio of one forward pass of the same graph (target ≤ 2.6), and the peak RSS of the step (target ≤ 10 GB).
 // Random weights: views into one shared pool (as bench/models.bench.ts does), so JS never holds a second copy.
-// INVERSION_BENCH_LATENT=16 runs a small size to check the bench itself (default 64 = 512² images).
+// INVERSION_BENCH_LATENT=16 runs a small size to check the bench itself (default 64 = 512² images);
+// INVERSION_BENCH_SESSION='{"blockedConvLayout":true}' overrides INVERSION_SESSION's ORT settings to measure them.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,7 +133,8 @@ export const bench: Bench = {
       resetPeakRss();
       const rssBefore = peakRssGiB();
       // The ORT settings inversionSession opens it with (INVERSION_SESSION).
-      const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, ...INVERSION_SESSION });
+      const session = { ...INVERSION_SESSION, ...(JSON.parse(process.env['INVERSION_BENCH_SESSION'] ?? '{}') as Partial<typeof INVERSION_SESSION>) };
+      const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, ...session });
       const stepCpu: number[] = [];
       const stepMs = await timeMs(() => cpuSeconds(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), stepCpu), 2, 1);
       await step.release();
@@ -145,7 +147,7 @@ export const bench: Bench = {
       const rssForward = peakRssGiB();
       const rows: BenchRow[] = [
         { name: `${label}: forward (loss only)`, value: forwardMs / 1000, unit: 's', note: 'baseline (fused attention, as generation runs)' },
-        { name: `${label}: inversion step (loss + d/d embeds)`, value: stepMs / 1000, unit: 's', ratio: stepMs / forwardMs, note: 'vs forward (target ≤ 2.6)' },
+        { name: `${label}: inversion step (loss + d/d embeds)`, value: stepMs / 1000, unit: 's', ratio: stepMs / forwardMs, note: `vs forward (target ≤ 2.6); session ${JSON.stringify(session)}` },
         { name: `${label}: inversion step, process CPU time`, value: median(stepCpu), unit: 's', ratio: median(stepCpu) / median(forwardCpu), note: `vs the forward's ${median(forwardCpu).toFixed(2)} s CPU (robust to other load; equals wall time at COLLAGE_THREADS=1 on an idle core)` },
         { name: `${label}: peak RSS of the step (creation + runs)`, value: rssStep, unit: 'GiB', note: `target ≤ 10 GB = 9.31 GiB; ${rssBefore.toFixed(2)} GiB before it` },
         { name: `${label}: peak RSS of the forward, after the step`, value: rssForward, unit: 'GiB' },
