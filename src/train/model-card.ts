@@ -2,7 +2,7 @@
 // quality and the loss-log summary, written by the recipe itself so it always matches the shipped weights.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { METRIC_IDS, METRIC_INFO, type MetricId } from '../eval/metrics.ts';
+import { METRIC_IDS, METRIC_INFO, type MetricId } from '../eval/index.ts';
 import { EMBEDDED_MODEL_DEFAULTS } from './embedded-defaults.ts';
 import type { LogLine, TrainOptions } from './trainer.ts';
 
