@@ -79,6 +79,8 @@ function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.
     graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
     // ORT warns that an 'all'-level optimised model is specific to this machine: the cache key says so already.
     ...(cache.saveOptimized ? { optimizedModelFilePath: cache.saveOptimized, logSeverityLevel: 3 as const } : {}),
+    // COLLAGE_ORT_PROFILE=prefix: ORT's per-node timing JSON (prefix_<date>.json, written at release) for finding hot ops.
+    ...(process.env['COLLAGE_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['COLLAGE_ORT_PROFILE'] } : {}),
     extra: {
       session: { intra_op: { allow_spinning: '0' }, ...(o.prepacking === false ? { disable_prepacking: '1' } : {}) },
       ...(o.blockedConvLayout === false ? { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } : {}),
@@ -250,6 +252,7 @@ export class EngineSession {
   }
 
   async release(): Promise<void> {
+    if (process.env['COLLAGE_ORT_PROFILE']) this.session.endProfiling();
     await this.session.release();
   }
 }
