@@ -57,6 +57,10 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * and reordered copies beside it (the backward reads the stored W of every conv and linear): step peak 8.86 → 6.66
  * GiB, CPU 17.3 → 16.2 s (checkpointed, 1 thread). `fused`: the forward's attention is com.microsoft
  * MultiHeadAttention, so no [heads, T, T] probabilities are kept for the backward (it recomputes them by chunks).
+ * Where the step's time goes (2026-12-05, Firecracker VM, 1 thread, COLLAGE_ORT_PROFILE): user CPU 20.8 s against the
+ * forward's 6.3 s (3.3×); without the arena each run also page-faults ~3.2 GB of fresh activations, 7–10 s of system
+ * time at ~9 µs a fault here. The arena on removes that from the third run (20.6 s) but peaks at 10.5 GiB; glibc
+ * tunables (no mmap, no trim, THP) likewise, at 10.0 GiB. Flush-to-zero did not apply (ORT runs on the caller's thread).
  */
 export const INVERSION_SESSION = Object.freeze({ memoryArena: false, prepacking: false, blockedConvLayout: false, fused: true });
 
