@@ -79,7 +79,7 @@ function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.
     graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
     // ORT warns that an 'all'-level optimised model is specific to this machine: the cache key says so already.
     ...(cache.saveOptimized ? { optimizedModelFilePath: cache.saveOptimized, logSeverityLevel: 3 as const } : {}),
-    // COLLAGE_ORT_PROFILE=prefix: ORT's per-node timing JSON (prefix_<date>.json, written at release) scripts/ort-profile-summary.ts sums it.
+    // COLLAGE_ORT_PROFILE=prefix: ORT's per-node timing JSON (prefix_<date>.json, written at release); scripts/ort-profile-summary.ts sums it.
     ...(process.env['COLLAGE_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['COLLAGE_ORT_PROFILE'] } : {}),
     extra: {
       session: { intra_op: { allow_spinning: '0' }, ...(o.prepacking === false ? { disable_prepacking: '1' } : {}) },
