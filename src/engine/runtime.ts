@@ -69,7 +69,13 @@ function defaultThreads(): number {
   return Number.isInteger(n) && n > 0 ? n : availableParallelism();
 }
 
+/** COLLAGE_ORT_PROFILE=prefix: ORT's per-node timing JSON (prefix_<date>.json, written at release); scripts/ort-profile-summary.ts sums it. */
+function profilePrefix(): string | undefined {
+  return process.env['COLLAGE_ORT_PROFILE'] || undefined;
+}
+
 function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.InferenceSession.SessionOptions {
+  const profile = profilePrefix();
   const float64 = graph.values.some((v) => v.dtype === 'float64');
   return {
     executionProviders: ['cpu'],
@@ -79,8 +85,7 @@ function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.
     graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
     // ORT warns that an 'all'-level optimised model is specific to this machine: the cache key says so already.
     ...(cache.saveOptimized ? { optimizedModelFilePath: cache.saveOptimized, logSeverityLevel: 3 as const } : {}),
-    // COLLAGE_ORT_PROFILE=prefix: ORT's per-node timing JSON (prefix_<date>.json, written at release); scripts/ort-profile-summary.ts sums it.
-    ...(process.env['COLLAGE_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['COLLAGE_ORT_PROFILE'] } : {}),
+    ...(profile ? { enableProfiling: true, profileFilePrefix: profile } : {}),
     extra: {
       session: { intra_op: { allow_spinning: '0' }, ...(o.prepacking === false ? { disable_prepacking: '1' } : {}) },
       ...(o.blockedConvLayout === false ? { optimization: { disable_specified_optimizers: 'NchwcTransformer' } } : {}),
@@ -150,6 +155,8 @@ export function writeToCache(graph: Graph, options: SessionOptions = {}): boolea
 /** A runnable IR graph. Trainable params are fed from their current values unless a run overrides them. */
 export class EngineSession {
   private readonly params = new Map<string, Tensor>();
+  /** Opened with ORT profiling on: its profile is written at release. */
+  private readonly profiled = profilePrefix() !== undefined;
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly inputs: ReadonlyMap<string, Value>,
@@ -252,7 +259,7 @@ export class EngineSession {
   }
 
   async release(): Promise<void> {
-    if (process.env['COLLAGE_ORT_PROFILE']) this.session.endProfiling();
+    if (this.profiled) this.session.endProfiling();
     await this.session.release();
   }
 }
