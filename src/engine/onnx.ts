@@ -116,8 +116,9 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
   const consts = new Map<string, string>();
   let temps = 0;
   let current = '';
+  let aliases = new Map<number, string>();
   const ctx: LowerContext = {
-    name: (v) => v.name,
+    name: (v) => aliases.get(v.id) ?? v.name,
     temp: (hint) => `${current}/${hint}_${temps++}`,
     node: (opType, inputs, outputs, attrs = {}, domain = '') => {
       if (domain) domains.add(domain);
@@ -139,6 +140,8 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
     initializers.push(initializer(name, t, undefined));
     return name;
   }
+  const stored = (v: Value): boolean => v.kind === 'constant' || (v.kind === 'param' && !v.trainable && !options.paramsAsInputs);
+  aliases = opaqueSharedWeights(graph, nodes, stored, ctx);
   for (const n of nodes) {
     current = n.name;
     (OPS[n.op].lower as (c: LowerContext, n: Node) => void)(ctx, n);
@@ -161,6 +164,42 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
   const model = { ir_version: IR_VERSION, producer_name: 'collage-diffusion', opset_import: opsets, graph: { name: 'graph', node: protoNodes, initializer: initializers, input: inputs, output: outputs } };
   const type = modelProto();
   return type.encode(model).finish();
+}
+
+/**
+ * Stored weights that a ConvTranspose shares with another node (a frozen conv differentiated through: the forward Conv
+ * and the input-gradient's ConvTranspose) reach every consumer through Reshape(W, shape + 0), the 0 computed from a
+ * graph input: ORT then sees no constant, so neither its NCHWc transform (the forward Conv) nor ConvTranspose's
+ * prepacking makes a second copy of the kernel; the Reshape aliases the stored bytes. Returns value id → alias name.
+ */
+function opaqueSharedWeights(graph: Graph, nodes: readonly Node[], stored: (v: Value) => boolean, ctx: LowerContext): Map<number, string> {
+  const aliases = new Map<number, string>();
+  const consumers = new Map<number, number>();
+  for (const n of nodes) for (const v of new Set(n.inputs)) consumers.set(v.id, (consumers.get(v.id) ?? 0) + 1);
+  const shared = new Map<number, Value>();
+  for (const n of nodes) {
+    const w = n.op === 'ConvTranspose' ? n.inputs[1] : undefined;
+    if (w && stored(w) && consumers.get(w.id)! > 1) shared.set(w.id, w);
+  }
+  const source = graph.values.find((v) => v.kind === 'input' && (v.dtype === 'float32' || v.dtype === 'float64' || v.dtype === 'int64' || v.dtype === 'int32'));
+  if (shared.size === 0 || !source) return aliases;
+  // 0 as int64[1] from the input's first element: Less(x, x) is false even for NaN.
+  const flat = ctx.temp('opaque_flat');
+  const first = ctx.temp('opaque_first');
+  const never = ctx.temp('opaque_false');
+  const zero = ctx.temp('opaque_zero');
+  ctx.node('Reshape', [source.name, ctx.int64([-1])], [flat]);
+  ctx.node('Slice', [flat, ctx.int64([0]), ctx.int64([1]), ctx.int64([0])], [first]);
+  ctx.node('Less', [first, first], [never]);
+  ctx.node('Cast', [never], [zero], { to: { kind: 'int', value: ONNX_DTYPE.int64 } });
+  for (const w of shared.values()) {
+    const shape = ctx.temp(`${w.name}/opaque_shape`);
+    const alias = ctx.temp(`${w.name}/opaque`);
+    ctx.node('Add', [ctx.int64(w.shape), zero], [shape]);
+    ctx.node('Reshape', [w.name, shape], [alias]);
+    aliases.set(w.id, alias);
+  }
+  return aliases;
 }
 
 /** Decodes ModelProto bytes to a plain object (tests and debugging). */

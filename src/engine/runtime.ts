@@ -27,10 +27,16 @@ export interface SessionOptions {
   /** Fused contrib kernels (MultiHeadAttention). @default true unless the graph has a backward pass */
   readonly fused?: boolean;
   /**
-   * ORT's CPU memory arena. Off returns freed activations to the system: the SD 1.5-size textual-inversion step at
-   * 512² peaked at 13.7 GiB without it and 18.8 GiB with it (bench/inversion.bench.ts). @default true
+   * ORT's CPU memory arena: freed activations are kept for the next run. Off returns them to the system, and each run
+   * page-faults its activations afresh (the SD 1.5-size inversion step: 7–10 s of system time per run). @default true
    */
   readonly memoryArena?: boolean;
+  /**
+   * ORT's memory pattern: after the first run, every activation of a static-shape graph is placed in one planned block
+   * allocated per run. Off, the arena places each one as it comes: the SD 1.5-size inversion step peaked at 7.9 GiB
+   * instead of 10.5 GiB. @default true
+   */
+  readonly memoryPattern?: boolean;
   /**
    * ORT's weight prepacking (MatMul/Gemm weights copied into MLAS's packed layout at session creation). Off keeps one
    * copy of each weight (packing then happens per call). @default true
@@ -82,6 +88,7 @@ function ortOptions(graph: Graph, o: SessionOptions, cache: CacheUse = {}): ort.
     intraOpNumThreads: o.threads ?? defaultThreads(),
     interOpNumThreads: 1,
     enableCpuMemArena: o.memoryArena ?? true,
+    enableMemPattern: o.memoryPattern ?? true,
     graphOptimizationLevel: cache.preOptimized ? 'disabled' : (o.optimization ?? (float64 ? 'basic' : 'all')),
     // ORT warns that an 'all'-level optimised model is specific to this machine: the cache key says so already.
     ...(cache.saveOptimized ? { optimizedModelFilePath: cache.saveOptimized, logSeverityLevel: 3 as const } : {}),

@@ -52,17 +52,17 @@ export interface InversionGraphModels {
 export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, maxAttentionScoreBytes: 128 * 2 ** 20 });
 
 /**
- * ORT settings of the inversion session: one copy of each weight. The arena off returns freed activations; without
- * prepacking and without the NCHWc transform the weights stay the stored external data (mmapped), instead of packed
- * and reordered copies beside it (the backward reads the stored W of every conv and linear): step peak 8.86 → 6.66
- * GiB, CPU 17.3 → 16.2 s (checkpointed, 1 thread). `fused`: the forward's attention is com.microsoft
- * MultiHeadAttention, so no [heads, T, T] probabilities are kept for the backward (it recomputes them by chunks).
- * Where the step's time goes (2026-12-05, Firecracker VM, 1 thread, COLLAGE_ORT_PROFILE): user CPU 20.8 s against the
- * forward's 6.3 s (3.3×); without the arena each run also page-faults ~3.2 GB of fresh activations, 7–10 s of system
- * time at ~9 µs a fault here. The arena on removes that from the third run (20.6 s) but peaks at 10.5 GiB; glibc
- * tunables (no mmap, no trim, THP) likewise, at 10.0 GiB. Flush-to-zero did not apply (ORT runs on the caller's thread).
+ * ORT settings of the inversion session (SD 1.5 size, 512², batch 1, 1 thread, steady-state step; bench/inversion.bench.ts).
+ * The arena on, the memory pattern off: without the arena every run page-faulted ~3.2 GB of fresh activations (7–10 s
+ * of system time on this VM); with the pattern on, its one planned block peaked at 10.5 GiB against 7.9 GiB for the
+ * arena's own reuse (23.6 s). Prepacking off: the backward reads the stored W of every linear, so a packed copy would
+ * sit beside it. The NCHWc transform on: the large-output convs and their flipped-kernel input-gradients run blocked
+ * (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB), the others share their stored kernel with a
+ * ConvTranspose and stay unblocked (onnx.ts). `fused`: the forward's attention is com.microsoft MultiHeadAttention, so
+ * no [heads, T, T] probabilities are kept for the backward (it recomputes them by chunks). Where the rest goes: the
+ * self-attention backward at 64² (5.6 s, memory-bound on the [8, 1024, 4096] chunks: smaller chunks were slower).
  */
-export const INVERSION_SESSION = Object.freeze({ memoryArena: false, prepacking: false, blockedConvLayout: false, fused: true });
+export const INVERSION_SESSION = Object.freeze({ memoryArena: true, memoryPattern: false, prepacking: false, fused: true });
 
 /**
  * Builds the loss graph into `g` and returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`);

@@ -113,12 +113,12 @@ test('fused (MultiHeadAttention) and unfused attention agree, with a [Tq, Tk] bi
   }
 });
 
-test('conv input-gradient through a constant weight (ConvTranspose) equals the trainable-weight form (flipped Conv)', async () => {
+test('conv input-gradient through a constant weight (ConvTranspose, or the blocked flipped Conv at 32²) equals the trainable-weight form (flipped Conv)', async () => {
   const { Graph: GraphClass } = await import('../../src/engine/graph.ts');
   const { grad, gradName } = await import('../../src/engine/autodiff.ts');
   const { EngineSession } = await import('../../src/engine/runtime.ts');
   const { float32 } = await import('../../src/tensor.ts');
-  for (const { stride, padding, size } of [{ stride: 1, padding: 1, size: 8 }, { stride: 2, padding: 1, size: 8 }, { stride: 2, padding: 0, size: 9 }]) {
+  for (const { stride, padding, size } of [{ stride: 1, padding: 1, size: 8 }, { stride: 2, padding: 1, size: 8 }, { stride: 2, padding: 0, size: 9 }, { stride: 1, padding: 1, size: 32 }]) {
     const results: Float32Array[] = [];
     for (const trainable of [false, true]) {
       const g = new GraphClass();

@@ -78,18 +78,30 @@ function constantWeight(w: Value): boolean {
 }
 
 /**
- * Conv's input-gradient when the weight is constant (textual inversion: gradients through a frozen model): one
- * ConvTranspose on the weight as stored. The flipped-kernel Conv is a little faster (engine.md), but on a constant
- * weight ORT constant-folds the flip into a second copy of every kernel at session creation: for SD 1.5 that was a
- * 13.7 GiB peak and 45–65 s of creation against 7.4 GiB and 11 s with ConvTranspose, at an equal step time (measured
- * by the inversion engineer, bench/inversion.bench.ts). Falls back to the flipped Conv where ONNX's output_padding
- * cannot express the size (it must be below the stride, and one value for both axes in our builder).
+ * Output positions (N·Ho·Wo) from which a frozen stride-1 conv's input-gradient is the flipped-kernel Conv: ORT folds
+ * the flip into a constant and runs it, like the forward, on its blocked NCHWc kernels, for one more copy of the
+ * kernel. Below it, one ConvTranspose on the stored kernel, which the forward Conv then shares unblocked (onnx.ts).
+ * The time saved per byte of kernel copied grows with the positions, so large outputs go first. SD 1.5 inversion step
+ * at 512², 1 thread (steady state, scratch runs of bench/inversion.bench.ts's graph): all ConvTranspose 23.6 s, 7.9 GiB
+ * peak; flipped from 32² (64² and 32² levels, +0.26 GiB of kernels) 21.3 s, 8.66 GiB; from 16² 19.8 s, 9.6 GiB (over
+ * the 10 GB target); from 16² without kernels over 64 MiB 20.2 s, 9.32 GiB.
+ */
+export const FLIPPED_CONV_GRAD_MIN_POSITIONS = 1024;
+
+/**
+ * Conv's input-gradient when the weight is constant (textual inversion: gradients through a frozen model). Large
+ * outputs: the flipped-kernel Conv (FLIPPED_CONV_GRAD_MIN_POSITIONS). Otherwise one ConvTranspose on the weight as
+ * stored: folding the flip of every kernel was a 13.7 GiB creation peak for SD 1.5 against 7.4 GiB. Falls back to the
+ * flipped Conv where ONNX's output_padding cannot express the size (it must be below the stride, and one value for
+ * both axes in our builder).
  * @param d [N, O, Ho, Wo] @returns [N, C, outHW]
  */
 function convInputGradForConstant(g: Graph, d: Value, w: Value, a: ConvAttrs, outHW: readonly [number, number]): Value {
   const [kh, kw] = [w.shape[2]!, w.shape[3]!];
   const natural = (i: 0 | 1, k: number): number => (d.shape[2 + i]! - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * (k - 1) + 1;
   const extra = [outHW[0] - natural(0, kh), outHW[1] - natural(1, kw)] as const;
+  const positions = d.shape[0]! * d.shape[2]! * d.shape[3]!;
+  if (a.stride[0] === 1 && a.stride[1] === 1 && positions >= FLIPPED_CONV_GRAD_MIN_POSITIONS) return convTransposeViaConv(g, d, w, a, outHW);
   const fits = extra[0] === extra[1] && extra[0] >= 0 && extra[0] < Math.max(a.stride[0], a.dilation[0]) && extra[1] < Math.max(a.stride[1], a.dilation[1]);
   if (!fits) return convTransposeViaConv(g, d, w, a, outHW);
   return g.convTranspose(d, w, undefined, { stride: [a.stride[0], a.stride[1]], padding: [a.padding[0], a.padding[1]], dilation: [a.dilation[0], a.dilation[1]], groups: a.groups, outputPadding: extra[0] });
