@@ -84,9 +84,12 @@ async function cpuSeconds(fn: () => Promise<unknown>, into: number[]): Promise<v
   into.push((used.user + used.system) / 1e6);
 }
 
-/** Median of the timed runs (the two warm-up runs excluded, as timeMs is asked to). */
+/** Untimed runs before the timed ones: the arena still grows in the second (measured: it page-faults ~0.8 GB more). */
+const WARMUP_RUNS = 2;
+
+/** Median of the timed runs (the warm-up runs excluded, as timeMs does). */
 function median(values: readonly number[]): number {
-  const timed = values.slice(2).sort((a, b) => a - b);
+  const timed = values.slice(WARMUP_RUNS).sort((a, b) => a - b);
   return timed[Math.floor(timed.length / 2)]!;
 }
 
@@ -136,14 +139,13 @@ export const bench: Bench = {
       const session = { ...INVERSION_SESSION, ...(JSON.parse(process.env['INVERSION_BENCH_SESSION'] ?? '{}') as SessionOptions) };
       const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, ...session });
       const stepCpu: number[] = [];
-      // Two warm-up runs: the arena still grows in the second (measured: it page-faults ~0.8 GB more).
-      const stepMs = await timeMs(() => cpuSeconds(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), stepCpu), 3, 2);
+      const stepMs = await timeMs(() => cpuSeconds(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), stepCpu), 3, WARMUP_RUNS);
       await step.release();
       const rssStep = peakRssGiB();
       resetPeakRss();
       const forward = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, false), options);
       const forwardCpu: number[] = [];
-      const forwardMs = await timeMs(() => cpuSeconds(() => forward.run(input, ['loss']), forwardCpu), 3, 2);
+      const forwardMs = await timeMs(() => cpuSeconds(() => forward.run(input, ['loss']), forwardCpu), 3, WARMUP_RUNS);
       await forward.release();
       const rssForward = peakRssGiB();
       const rows: BenchRow[] = [

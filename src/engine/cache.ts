@@ -8,7 +8,7 @@ import type { Graph, Value } from './graph.ts';
 import { OPSET, tensorBytes, type ExternalData } from './onnx.ts';
 
 /** Bump when emission changes in a way old cached files would not reflect. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2; // 2: ConvTranspose-shared kernels emitted through an opaque Reshape
 /** Offsets are page-aligned so ORT can mmap each weight (onnx.proto, external_data "offset"). */
 const ALIGN = 4096;
 

@@ -116,7 +116,7 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
   const consts = new Map<string, string>();
   let temps = 0;
   let current = '';
-  let aliases = new Map<number, string>();
+  const aliases = new Map<number, string>();
   const ctx: LowerContext = {
     name: (v) => aliases.get(v.id) ?? v.name,
     temp: (hint) => `${current}/${hint}_${temps++}`,
@@ -141,7 +141,7 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
     return name;
   }
   const stored = (v: Value): boolean => v.kind === 'constant' || (v.kind === 'param' && !v.trainable && !options.paramsAsInputs);
-  aliases = opaqueSharedWeights(graph, nodes, stored, ctx);
+  opaqueSharedWeights(graph, nodes, stored, ctx, aliases);
   for (const n of nodes) {
     current = n.name;
     (OPS[n.op].lower as (c: LowerContext, n: Node) => void)(ctx, n);
@@ -150,7 +150,7 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
   for (const v of graph.values) {
     if (v.kind === 'input') inputs.push(valueInfo(v.name, v.dtype, v.shape));
     else if (v.kind === 'param' && (v.trainable || options.paramsAsInputs)) inputs.push(valueInfo(v.name, v.dtype, v.shape));
-    else if ((v.kind === 'param' || v.kind === 'constant') && used.has(v.id)) {
+    else if (stored(v) && used.has(v.id)) {
       if (!v.data) throw new BugError(`param ${v.name} has no data`);
       initializers.push(initializer(v.name, v.data, options.external));
     }
@@ -170,10 +170,9 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
  * Stored weights that a ConvTranspose shares with another node (a frozen conv differentiated through: the forward Conv
  * and the input-gradient's ConvTranspose) reach every consumer through Reshape(W, shape + 0), the 0 computed from a
  * graph input: ORT then sees no constant, so neither its NCHWc transform (the forward Conv) nor ConvTranspose's
- * prepacking makes a second copy of the kernel; the Reshape aliases the stored bytes. Returns value id → alias name.
+ * prepacking makes a second copy of the kernel; the Reshape aliases the stored bytes. Fills `aliases` (value id → alias).
  */
-function opaqueSharedWeights(graph: Graph, nodes: readonly Node[], stored: (v: Value) => boolean, ctx: LowerContext): Map<number, string> {
-  const aliases = new Map<number, string>();
+function opaqueSharedWeights(graph: Graph, nodes: readonly Node[], stored: (v: Value) => boolean, ctx: LowerContext, aliases: Map<number, string>): void {
   const consumers = new Map<number, number>();
   for (const n of nodes) for (const v of new Set(n.inputs)) consumers.set(v.id, (consumers.get(v.id) ?? 0) + 1);
   const shared = new Map<number, Value>();
@@ -182,7 +181,7 @@ function opaqueSharedWeights(graph: Graph, nodes: readonly Node[], stored: (v: V
     if (w && stored(w) && consumers.get(w.id)! > 1) shared.set(w.id, w);
   }
   const source = graph.values.find((v) => v.kind === 'input' && (v.dtype === 'float32' || v.dtype === 'float64' || v.dtype === 'int64' || v.dtype === 'int32'));
-  if (shared.size === 0 || !source) return aliases;
+  if (shared.size === 0 || !source) return;
   // 0 as int64[1] from the input's first element: Less(x, x) is false even for NaN.
   const flat = ctx.temp('opaque_flat');
   const first = ctx.temp('opaque_first');
@@ -199,7 +198,6 @@ function opaqueSharedWeights(graph: Graph, nodes: readonly Node[], stored: (v: V
     ctx.node('Reshape', [w.name, shape], [alias]);
     aliases.set(w.id, alias);
   }
-  return aliases;
 }
 
 /** Decodes ModelProto bytes to a plain object (tests and debugging). */

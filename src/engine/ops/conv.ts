@@ -97,11 +97,11 @@ export const FLIPPED_CONV_GRAD_MIN_POSITIONS = 1024;
  * @param d [N, O, Ho, Wo] @returns [N, C, outHW]
  */
 function convInputGradForConstant(g: Graph, d: Value, w: Value, a: ConvAttrs, outHW: readonly [number, number]): Value {
+  const positions = d.shape[0]! * d.shape[2]! * d.shape[3]!;
+  if (a.stride[0] === 1 && a.stride[1] === 1 && positions >= FLIPPED_CONV_GRAD_MIN_POSITIONS) return convTransposeViaConv(g, d, w, a, outHW);
   const [kh, kw] = [w.shape[2]!, w.shape[3]!];
   const natural = (i: 0 | 1, k: number): number => (d.shape[2 + i]! - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * (k - 1) + 1;
   const extra = [outHW[0] - natural(0, kh), outHW[1] - natural(1, kw)] as const;
-  const positions = d.shape[0]! * d.shape[2]! * d.shape[3]!;
-  if (a.stride[0] === 1 && a.stride[1] === 1 && positions >= FLIPPED_CONV_GRAD_MIN_POSITIONS) return convTransposeViaConv(g, d, w, a, outHW);
   const fits = extra[0] === extra[1] && extra[0] >= 0 && extra[0] < Math.max(a.stride[0], a.dilation[0]) && extra[1] < Math.max(a.stride[1], a.dilation[1]);
   if (!fits) return convTransposeViaConv(g, d, w, a, outHW);
   return g.convTranspose(d, w, undefined, { stride: [a.stride[0], a.stride[1]], padding: [a.padding[0], a.padding[1]], dilation: [a.dilation[0], a.dilation[1]], groups: a.groups, outputPadding: extra[0] });
