@@ -244,9 +244,9 @@ export class Graph {
   where(cond: Value, a: Value, b: Value): Value { return this.op('Where', [cond, a, b], {}); }
   cast(x: Value, to: DType): Value { return x.dtype === to ? x : this.op('Cast', [x], { to }); }
   /** x·sigmoid(x) (diffusers' SiLU; ORT fuses it). */
-  silu(x: Value): Value { return this.mul(x, this.sigmoid(x)); }
+  silu(x: Value): Value { return this.op('Silu', [x], {}); }
   /** Exact GELU: x·½(1 + erf(x/√2)) (torch's default). */
-  gelu(x: Value): Value { return this.mul(this.mul(x, 0.5), this.add(this.erf(this.mul(x, Math.SQRT1_2)), 1)); }
+  gelu(x: Value): Value { return this.op('Gelu', [x], {}); }
   /** CLIP's quick GELU: x·sigmoid(1.702x). */
   quickGelu(x: Value): Value { return this.mul(x, this.sigmoid(this.mul(x, 1.702))); }
 

@@ -57,10 +57,13 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * of system time on this VM); with the pattern on, its one planned block peaked at 10.5 GiB against 7.9 GiB for the
  * arena's own reuse (23.6 s). Prepacking off: the backward reads the stored W of every linear, so a packed copy would
  * sit beside it. The NCHWc transform on: the large-output convs and their flipped-kernel input-gradients run blocked
- * (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB), the others share their stored kernel with a
- * ConvTranspose and stay unblocked (onnx.ts). `fused`: the forward's attention is com.microsoft MultiHeadAttention, so
- * no [heads, T, T] probabilities are kept for the backward (it recomputes them by chunks). Where the rest goes: the
- * self-attention backward at 64² (5.6 s, memory-bound on the [8, 1024, 4096] chunks: smaller chunks were slower).
+ * (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with Gelu/Silu saving only their
+ * input, 16.6 s, 8.56 GiB), the others share their stored kernel with a ConvTranspose and stay unblocked (onnx.ts).
+ * `fused`: the forward's attention is com.microsoft MultiHeadAttention, so no [heads, T, T] probabilities are kept for
+ * the backward (it recomputes them by chunks). Where the rest goes (15.8 s step, ORT profile): the self-attention
+ * backward at 64², 3.9 s against 1.3 s of forward, ~230 ms per [8, 1024, 4096] chunk, of which the two products
+ * contracting over queries (dVᵀ, dKᵀ) take ~50 ms each against ~28 ms for the others (MLAS packs their big operand
+ * per call); everything else runs its backward at 1.0–1.1× its forward, the 8² ConvTransposes at 1.6×.
  */
 export const INVERSION_SESSION = Object.freeze({ memoryArena: true, memoryPattern: false, prepacking: false, fused: true });
 

@@ -1,7 +1,8 @@
 // Elementwise and reduction ops: forward vs plain JS (float32) and gradients vs central differences (float64).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Graph, Value } from '../../src/engine/graph.ts';
+import { grad } from '../../src/engine/autodiff.ts';
+import { Graph, type Value } from '../../src/engine/graph.ts';
 import { gradCheck, runForward } from './support/grad-check.ts';
 import { map, random, reduce, relErr, type Arr } from './support/reference-ops.ts';
 
@@ -64,6 +65,20 @@ for (const [name, build, ref] of BINARY) {
     assert.ok(relErr(y, map([a, b], ref).data) < FWD_TOL, `${name} forward`);
     const err = await gradCheck((g, [x, z]) => build(g, x!, z!), [{ name: 'a', value: a }, { name: 'b', value: b }]);
     assert.ok(err < GRAD_TOL, `${name} gradient rel err ${err}`);
+  });
+}
+
+for (const act of ['gelu', 'silu'] as const) {
+  test(`${act}'s backward reads its input alone: neither its output nor a composite intermediate is kept for it`, () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3]);
+    const h = g.mul(x, x);
+    const y = g[act](h);
+    const dg = grad(g, g.reduceSum(y, [0, 1]), [x]);
+    assert.equal(g.nodes.filter((n) => n.op === (act === 'gelu' ? 'Gelu' : 'Silu')).length, 1, 'one IR node');
+    const forwardIds = new Set(g.nodes.flatMap((n) => n.outputs.map((o) => o.id)));
+    const read = new Set(dg.nodes.slice(g.nodes.length).flatMap((n) => n.inputs.filter((v) => forwardIds.has(v.id)).map((v) => v.name)));
+    assert.deepEqual([...read], [h.name]);
   });
 }
 

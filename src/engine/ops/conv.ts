@@ -84,9 +84,11 @@ function constantWeight(w: Value): boolean {
  * The time saved per byte of kernel copied grows with the positions, so large outputs go first. SD 1.5 inversion step
  * at 512², 1 thread (steady state, scratch runs of bench/inversion.bench.ts's graph): all ConvTranspose 23.6 s, 7.9 GiB
  * peak; flipped from 32² (64² and 32² levels, +0.26 GiB of kernels) 21.3 s, 8.66 GiB; from 16² 19.8 s, 9.6 GiB (over
- * the 10 GB target); from 16² without kernels over 64 MiB 20.2 s, 9.32 GiB.
+ * the 10 GB target). Once Gelu and Silu saved only their input (ops/elementwise.ts): from 32² 17.2 s, 7.69 GiB; from
+ * 16² 16.6 s, 8.56 GiB (creation 38 s against 5.4 s: ORT folds and reorders the 16² level's flipped kernels); from 8²
+ * the kernels would add ~1 GiB more.
  */
-export const FLIPPED_CONV_GRAD_MIN_POSITIONS = 1024;
+export const FLIPPED_CONV_GRAD_MIN_POSITIONS = 256;
 
 /**
  * Conv's input-gradient when the weight is constant (textual inversion: gradients through a frozen model). Large

@@ -12,7 +12,7 @@ import { reduceMax, reduceMean, reduceSum } from './reduce.ts';
 export const OPS: { readonly [K in OpType]: OpDef<K> } = {
   Add: ew.add, Sub: ew.sub, Mul: ew.mul, Div: ew.div, Pow: ew.pow,
   Neg: ew.neg, Abs: ew.abs, Sign: ew.sign, Exp: ew.exp, Log: ew.log, Sqrt: ew.sqrt, Tanh: ew.tanh, Sigmoid: ew.sigmoid,
-  Erf: ew.erf, Sin: ew.sin, Cos: ew.cos, Relu: ew.relu,
+  Erf: ew.erf, Sin: ew.sin, Cos: ew.cos, Relu: ew.relu, Gelu: ew.gelu, Silu: ew.silu,
   Equal: ew.equal, Greater: ew.greater, Less: ew.less, Where: ew.where, Cast: ew.cast,
   ReduceSum: reduceSum, ReduceMean: reduceMean, ReduceMax: reduceMax,
   Reshape: reshape, Transpose: transpose, Concat: concat, Slice: slice, Split: split, Gather: gather,

@@ -30,7 +30,7 @@ type None = Record<string, never>;
 export interface OpAttrs {
   Add: None; Sub: None; Mul: None; Div: None; Pow: None;
   Neg: None; Abs: None; Exp: None; Log: None; Sqrt: None; Tanh: None; Sigmoid: None; Erf: None; Sin: None; Cos: None;
-  Relu: None; Sign: None;
+  Relu: None; Sign: None; Gelu: None; Silu: None;
   Equal: None; Greater: None; Less: None;
   Where: None;
   Cast: { readonly to: DType };
