@@ -114,32 +114,28 @@ function lowerGelu(ctx: LowerContext, node: Node<'Gelu'>): void {
 
 // gelu'(x) = Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π), recomputed from x.
 export const gelu: OpDef<'Gelu'> = {
-  infer: (inputs) => unary(inputs, 'Gelu'),
+  ...unaryDef('Gelu', (g, x) => {
+    const cdf = g.mul(g.add(g.erf(g.mul(x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = g.mul(g.exp(g.mul(g.mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return g.add(cdf, g.mul(x, pdf));
+  }),
   lower: lowerGelu,
-  grad: (g, { inputs: [x] }, [d]) => {
-    if (!d) return [undefined];
-    const cdf = g.mul(g.add(g.erf(g.mul(x!, Math.SQRT1_2)), 1), 0.5);
-    const pdf = g.mul(g.exp(g.mul(g.mul(x!, x!), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return [g.mul(d, g.add(cdf, g.mul(x!, pdf)))];
-  },
 };
 
 /** SiLU x·σ(x) as Sigmoid and Mul. */
 function lowerSilu(ctx: LowerContext, node: Node<'Silu'>): void {
-  const s = ctx.temp('sigmoid');
-  ctx.node('Sigmoid', [ctx.name(node.inputs[0]!)], [s]);
-  ctx.node('Mul', [ctx.name(node.inputs[0]!), s], [ctx.name(node.outputs[0]!)]);
+  const [x, s] = [ctx.name(node.inputs[0]!), ctx.temp('sigmoid')];
+  ctx.node('Sigmoid', [x], [s]);
+  ctx.node('Mul', [x, s], [ctx.name(node.outputs[0]!)]);
 }
 
 // silu'(x) = σ(x)·(1 + x·(1 − σ(x))), σ recomputed from x.
 export const silu: OpDef<'Silu'> = {
-  infer: (inputs) => unary(inputs, 'Silu'),
+  ...unaryDef('Silu', (g, x) => {
+    const s = g.sigmoid(x);
+    return g.mul(s, g.add(g.mul(x, g.sub(g.scalar(1, s.dtype), s)), 1));
+  }),
   lower: lowerSilu,
-  grad: (g, { inputs: [x] }, [d]) => {
-    if (!d) return [undefined];
-    const s = g.sigmoid(x!);
-    return [g.mul(d, g.mul(s, g.add(g.mul(x!, g.sub(g.scalar(1, s.dtype), s)), 1)))];
-  },
 };
 
 export const sin = unaryDef('Sin', (g, x) => g.cos(x));
