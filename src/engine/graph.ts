@@ -54,6 +54,11 @@ export interface AttentionOptions {
   readonly scale?: number;
   /** Added to the scores before softmax, broadcastable to [B, heads, Tq, Tk]. */
   readonly bias?: Value;
+  /**
+   * Queries per chunk of the scores [B, heads, chunk, Tk] that the unfused forward and the backward's recomputation
+   * hold at once (diffusers' sliced attention); the fused forward needs none. @default all queries
+   */
+  readonly queryChunk?: number;
 }
 
 const pair = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -350,7 +355,9 @@ export class Graph {
     const headDim = (q.shape[2] ?? 0) / options.heads;
     const scale = options.scale ?? 1 / Math.sqrt(headDim);
     const inputs = options.bias ? [q, k, v, options.bias] : [q, k, v];
-    return this.op('Attention', inputs, { heads: options.heads, scale });
+    const tq = q.shape[1] ?? 0;
+    const chunked = options.queryChunk !== undefined && options.queryChunk < tq;
+    return this.op('Attention', inputs, chunked ? { heads: options.heads, scale, queryChunk: Math.max(1, Math.floor(options.queryChunk!)) } : { heads: options.heads, scale });
   }
 }
 

@@ -59,11 +59,15 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * sit beside it. The NCHWc transform on: the large-output convs and their flipped-kernel input-gradients run blocked
  * (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with Gelu/Silu saving only their
  * input, 16.6 s, 8.56 GiB), the others share their stored kernel with a ConvTranspose and stay unblocked (onnx.ts).
- * `fused`: the forward's attention is com.microsoft MultiHeadAttention, so no [heads, T, T] probabilities are kept for
- * the backward (it recomputes them by chunks). Where the rest goes (15.8 s step, ORT profile): the self-attention
- * backward at 64², 3.9 s against 1.3 s of forward, ~230 ms per [8, 1024, 4096] chunk, of which the two products
- * contracting over queries (dVᵀ, dKᵀ) take ~50 ms each against ~28 ms for the others (MLAS packs their big operand
- * per call); everything else runs its backward at 1.0–1.1× its forward, the 8² ConvTransposes at 1.6×.
+ * `fused`: the forward's attention is com.microsoft MultiHeadAttention, one node per layer as in the forward-only graph
+ * (the query chunks are the backward's alone; ORT profile, step-forward vs forward self-attention: 1265 vs 1181 ms
+ * with one node per chunk, 1293 vs 1305 ms now), so no [heads, T, T] probabilities are kept for the backward (it
+ * recomputes them by chunks). Not kept: glibc huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, which needs a
+ * relaunched process): step −3–5 %, forward ±0, peak up to 9.18 GiB. Where the rest goes (15.8 s step, ORT profile):
+ * the self-attention backward at 64², 3.9 s against 1.3 s of forward, ~230 ms per [8, 1024, 4096] chunk, of which
+ * the two products contracting over queries (dVᵀ, dKᵀ) take ~50 ms each against ~28 ms for the others (MLAS packs
+ * their big operand per call); everything else runs its backward at 1.0–1.1× its forward, the 8² ConvTransposes at
+ * 1.6×.
  */
 export const INVERSION_SESSION = Object.freeze({ memoryArena: true, memoryPattern: false, prepacking: false, fused: true });
 

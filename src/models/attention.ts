@@ -157,19 +157,16 @@ export function attentionLayer(ctx: BuildContext, x: Value, context: Value, head
 }
 
 /**
- * Attention over query chunks, so that one chunk's scores [B, heads, chunk, Tk] stay under `maxScoreBytes`
- * (diffusers' sliced attention): the same result, a fraction of the peak memory at large self-attentions.
+ * Attention whose backward recomputes its scores in query chunks, so that one chunk's [B, heads, chunk, Tk] stays
+ * under `maxScoreBytes` (diffusers' sliced attention): the same result, a fraction of the backward's peak memory at
+ * large self-attentions; the fused forward stays one node.
  * @param q [B, T, C] @param k,v [B, Tk, C] @param logitBias [B, 1, 1, Tk] or none @returns [B, T, C]
  */
 function chunkedAttention(g: Graph, q: Value, k: Value, v: Value, heads: number, logitBias: Value | undefined, maxScoreBytes: number): Value {
   const [b, t] = q.shape as [number, number];
-  const options = logitBias ? { heads, bias: logitBias } : { heads };
   const chunks = Math.ceil((b * heads * t * k.shape[1]! * 4) / maxScoreBytes);
-  if (chunks <= 1) return g.attention(q, k, v, options);
-  const size = Math.ceil(t / chunks);
-  const parts: Value[] = [];
-  for (let start = 0; start < t; start += size) parts.push(g.attention(g.slice(q, [1], [start], [Math.min(t, start + size)]), k, v, options));
-  return g.concat(parts, 1);
+  const queryChunk = chunks > 1 ? Math.ceil(t / chunks) : undefined;
+  return g.attention(q, k, v, { heads, ...(logitBias ? { bias: logitBias } : {}), ...(queryChunk ? { queryChunk } : {}) });
 }
 
 /**

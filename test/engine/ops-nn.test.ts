@@ -87,6 +87,40 @@ test('attention with 2 heads and a broadcast bias: forward and q/k/v/bias gradie
   );
 });
 
+test('attention in query chunks of 2 (7 queries: 2+2+2+1): forward and q/k/v/bias gradients, per-query and per-key bias', async () => {
+  const q = random([2, 7, 4], 65);
+  const k = random([2, 5, 4], 66);
+  const v = random([2, 5, 4], 67);
+  for (const [biasShape, seed] of [[[1, 2, 7, 5], 68], [[2, 1, 1, 5], 69]] as const) {
+    const bias = random([...biasShape], seed);
+    await check(
+      (g, [qv, kv, vv, bv]) => g.attention(qv!, kv!, vv!, { heads: 2, bias: bv!, queryChunk: 2 }),
+      [{ name: 'q', value: q }, { name: 'k', value: k }, { name: 'v', value: v }, { name: 'bias', value: bias }],
+      attention(q, k, v, 2, 1 / Math.sqrt(2), bias).data,
+    );
+  }
+});
+
+test('chunked attention keeps one Attention node and its unfused form scores one chunk at a time', async () => {
+  const { Graph } = await import('../../src/engine/graph.ts');
+  const { decodeModel, emitModel } = await import('../../src/engine/onnx.ts');
+  const g = new Graph();
+  const [qv, kv] = [g.input('q', 'float32', [1, 8, 4]), g.input('k', 'float32', [1, 6, 4])];
+  g.output('y', g.attention(qv, kv, kv, { heads: 2, queryChunk: 3 }));
+  assert.deepEqual(g.nodes.filter((n) => n.op === 'Attention').map((n) => n.attrs), [{ heads: 2, scale: 1 / Math.sqrt(2), queryChunk: 3 }]);
+  const plain = g.clone();
+  plain.differentiated = true;
+  const nodes = (decodeModel(emitModel(plain))['graph'] as { node: { op_type: string }[] }).node.map((n) => n.op_type);
+  assert.equal(nodes.filter((t) => t === 'Softmax').length, 3, 'chunks of 3, 3, 2 queries');
+  assert.equal(nodes.filter((t) => t === 'MultiHeadAttention').length, 0);
+  const fused = (decodeModel(emitModel(g.clone()))['graph'] as { node: { op_type: string }[] }).node.map((n) => n.op_type);
+  assert.equal(fused.filter((t) => t === 'MultiHeadAttention').length, 1, 'the fused forward needs no chunks');
+  const whole = new Graph();
+  const q2 = whole.input('q', 'float32', [1, 8, 4]);
+  whole.output('y', whole.attention(q2, q2, q2, { heads: 2, queryChunk: 8 }));
+  assert.deepEqual(whole.nodes.find((n) => n.op === 'Attention')!.attrs, { heads: 2, scale: 1 / Math.sqrt(2) }, 'a chunk of all queries is no chunk');
+});
+
 test('fused (MultiHeadAttention) and unfused attention agree, with a [Tq, Tk] bias broadcast over batch and heads', async () => {
   const { Graph } = await import('../../src/engine/graph.ts');
   const { EngineSession } = await import('../../src/engine/runtime.ts');

@@ -49,8 +49,10 @@ test('diffusers/unet_sd15ish with self-attention in query chunks gives the same 
   const g = new Graph();
   // 64 KiB: the 256-token self-attentions ([2, 8, 256, 256] = 4 MiB of scores) run in 64 chunks of 4 queries
   buildUNet(g, config, weights, { batch: 2, heightLatPx: 16, widthLatPx: 16, maxAttentionScoreBytes: 64 * 1024 });
-  assert.ok(g.nodes.filter((n) => n.op === 'Attention').length > 100, 'chunked attention nodes');
-  const session = await EngineSession.create(g, { cacheDir: false });
+  const chunks = g.nodes.filter((n) => n.op === 'Attention' && n.inputs[0]!.shape[1] === 256 && n.inputs[1]!.shape[1] === 256).map((n) => (n.attrs as { queryChunk?: number }).queryChunk);
+  assert.ok(chunks.length > 0 && chunks.every((c) => c === 4), `256-token self-attentions in chunks of 4: ${chunks.join(', ')}`);
+  // Unfused, so the chunks run (the fused forward is one MultiHeadAttention whatever the chunk).
+  const session = await EngineSession.create(g, { cacheDir: false, fused: false });
   const out = await session.run({ sample: ref.tensor('sample'), encoder_hidden_states: ref.tensor('encoder_hidden_states'), timestep: float32([2], [500, 500]) });
   assertClose(out[UNET_OUTPUT], ref.tensor('out_t500'), 'out_t500 (chunked)');
 });

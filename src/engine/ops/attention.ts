@@ -77,23 +77,48 @@ function lowerAttention(ctx: LowerContext, node: Node<'Attention'>): void {
   const qh = split(q!, [0, 2, 1, 3], 'q');
   const kt = split(k!, [0, 2, 3, 1], 'k');
   const vh = split(v!, [0, 2, 1, 3], 'v');
-  const scores = ctx.temp('scores');
-  const scaled = ctx.temp('scaled');
-  ctx.node('MatMul', [qh, kt], [scores]);
-  ctx.node('Mul', [scores, ctx.scalar(node.attrs.scale, q!.dtype)], [scaled]);
-  let logits = scaled;
-  if (bias) {
-    logits = ctx.temp('biased');
-    ctx.node('Add', [scaled, ctx.name(bias)], [logits]);
+  const slice = (x: string, axis: number, [start, end]: readonly [number, number], tag: string): string => {
+    const out = ctx.temp(tag);
+    ctx.node('Slice', [x, ctx.int64([start]), ctx.int64([end]), ctx.int64([axis])], [out]);
+    return out;
+  };
+  const ranges = queryChunks(q!.shape[1]!, node.attrs.queryChunk);
+  const parts = ranges.map((range) => {
+    const whole = ranges.length === 1;
+    const scores = ctx.temp('scores');
+    const scaled = ctx.temp('scaled');
+    ctx.node('MatMul', [whole ? qh : slice(qh, 2, range, 'q_chunk'), kt], [scores]);
+    ctx.node('Mul', [scores, ctx.scalar(node.attrs.scale, q!.dtype)], [scaled]);
+    let logits = scaled;
+    if (bias) {
+      logits = ctx.temp('biased');
+      const axis = bias.shape.length - 2;
+      const perQuery = !whole && axis >= 0 && bias.shape[axis] !== 1;
+      ctx.node('Add', [scaled, perQuery ? slice(ctx.name(bias), axis, range, 'bias_chunk') : ctx.name(bias)], [logits]);
+    }
+    const probs = ctx.temp('probs');
+    const oh = ctx.temp('out_heads');
+    ctx.node('Softmax', [logits], [probs], { axis: int(-1) });
+    ctx.node('MatMul', [probs, vh], [oh]);
+    return oh;
+  });
+  let oh = parts[0]!;
+  if (parts.length > 1) {
+    oh = ctx.temp('out_heads');
+    ctx.node('Concat', parts, [oh], { axis: int(2) });
   }
-  const probs = ctx.temp('probs');
-  const oh = ctx.temp('out_heads');
   const ot = ctx.temp('out_t');
-  ctx.node('Softmax', [logits], [probs], { axis: int(-1) });
-  ctx.node('MatMul', [probs, vh], [oh]);
   ctx.node('Transpose', [oh], [ot], { perm: { kind: 'ints', value: [0, 2, 1, 3] } });
   const out = node.outputs[0]!;
   ctx.node('Reshape', [ot, ctx.int64(out.shape)], [ctx.name(out)]);
+}
+
+/** [start, end) query ranges of at most `chunk` queries each (one range without a chunk). */
+function queryChunks(tq: number, chunk: number | undefined): [number, number][] {
+  const size = chunk && chunk < tq ? chunk : tq;
+  const ranges: [number, number][] = [];
+  for (let start = 0; start < tq; start += size) ranges.push([start, Math.min(tq, start + size)]);
+  return ranges;
 }
 
 /** MultiHeadAttention's attention_bias must be [B or 1, heads or 1, Tq, Tk]: pad the rank, expand the last two. */
@@ -115,7 +140,8 @@ function fullBias(ctx: LowerContext, bias: Value, [tq, tk]: readonly [number, nu
 
 /**
  * P = softmax(s·QKᵀ + bias) recomputed; dV = (dOᵀ·P)ᵀ; dS = P·(dO·Vᵀ − rowsum(dO·O)) = P·([dO, −row]·[V, 1]ᵀ);
- * dQ = s·dS·K; dK = (s·Qᵀ·dS)ᵀ; dbias = Σ dS over its broadcast axes.
+ * dQ = s·dS·K; dK = (s·Qᵀ·dS)ᵀ; dbias = Σ dS over its broadcast axes. With `queryChunk`, P is recomputed one query
+ * chunk at a time; the chunks' dKᵀ and dVᵀ add up in head layout, so K's and V's gradients are merged from heads once.
  */
 function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value | undefined)[]): (Value | undefined)[] {
   const [q, k, v, bias] = node.inputs;
@@ -125,21 +151,40 @@ function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value |
   const qh = heads(g, q!, h);
   const kh = heads(g, k!, h);
   const vh = heads(g, v!, h);
-  const scores = g.mul(g.matmul(qh, transposeLast(g, kh)), scale);
-  const probs = g.softmax(bias ? g.add(scores, bias) : scores, -1);
+  const kt = transposeLast(g, kh);
   const dOut = heads(g, d, h);
   const out = heads(g, node.outputs[0]!, h);
-  // dVᵀ = dOᵀ·P and dKᵀ = s·Qᵀ·dS keep the big [Tq, Tk] operand untransposed: MLAS copies a transposed A operand
-  // first (SD 1.5 64² chunk [8, 1024, 4096]: Pᵀ·dO 76 ms, dOᵀ·P 51 ms); the small transposes fold into merge's.
-  const dV = transposeLast(g, g.matmul(transposeLast(g, dOut), probs));
-  // dP − rowsum(dO·O) as one MatMul of [dO, −row] with [V, 1]: saves a full pass over the [Tq, Tk] scores.
-  const row = g.reduceSum(g.mul(dOut, out), [-1], true);
   const ones = g.expand(g.scalar(1, vh.dtype), [...vh.shape.slice(0, 3), 1]);
-  const dPCentered = g.matmul(g.concat([dOut, g.neg(row)], -1), transposeLast(g, g.concat([vh, ones], -1)));
-  const dS = g.mul(probs, dPCentered);
-  const dQ = g.mul(g.matmul(dS, kh), scale);
-  const dK = transposeLast(g, g.mul(g.matmul(transposeLast(g, qh), dS), scale));
-  const grads: (Value | undefined)[] = [merge(g, dQ), merge(g, dK), merge(g, dV)];
-  if (bias) grads.push(g.sumTo(dS, bias.shape));
+  const vOnesT = transposeLast(g, g.concat([vh, ones], -1));
+  const biasAxis = bias ? bias.shape.length - 2 : -1;
+  const ranges = queryChunks(q!.shape[1]!, node.attrs.queryChunk);
+  const whole = ranges.length === 1;
+  const perQueryBias = !whole && biasAxis >= 0 && bias!.shape[biasAxis] !== 1;
+  let dVt: Value | undefined;
+  let dKt: Value | undefined;
+  const dQs: Value[] = [];
+  const dBiases: Value[] = [];
+  for (const [start, end] of ranges) {
+    const part = (x: Value, axis = 2): Value => (whole ? x : g.slice(x, [axis], [start], [end]));
+    const [qc, dOc, oc] = [part(qh), part(dOut), part(out)];
+    const scores = g.mul(g.matmul(qc, kt), scale);
+    const biasChunk = bias && (perQueryBias ? part(bias, biasAxis) : bias);
+    const probs = g.softmax(biasChunk ? g.add(scores, biasChunk) : scores, -1);
+    // dVᵀ = dOᵀ·P and dKᵀ = s·Qᵀ·dS keep the big [Tq, Tk] operand untransposed: MLAS copies a transposed A operand
+    // first (SD 1.5 64² chunk [8, 1024, 4096]: Pᵀ·dO 76 ms, dOᵀ·P 51 ms).
+    const dVtc = g.matmul(transposeLast(g, dOc), probs);
+    // dP − rowsum(dO·O) as one MatMul of [dO, −row] with [V, 1]: saves a full pass over the [Tq, Tk] scores.
+    const row = g.reduceSum(g.mul(dOc, oc), [-1], true);
+    const dS = g.mul(probs, g.matmul(g.concat([dOc, g.neg(row)], -1), vOnesT));
+    dQs.push(g.mul(g.matmul(dS, kh), scale));
+    const dKtc = g.mul(g.matmul(transposeLast(g, qc), dS), scale);
+    dVt = dVt ? g.add(dVt, dVtc) : dVtc;
+    dKt = dKt ? g.add(dKt, dKtc) : dKtc;
+    if (biasChunk) dBiases.push(g.sumTo(dS, biasChunk.shape));
+  }
+  const dQ = whole ? dQs[0]! : g.concat(dQs, 2);
+  // The small transposes back from [B, heads, dh, Tk] fold into merge's.
+  const grads: (Value | undefined)[] = [merge(g, dQ), merge(g, transposeLast(g, dKt!)), merge(g, transposeLast(g, dVt!))];
+  if (bias) grads.push(dBiases.length === 1 ? dBiases[0] : perQueryBias ? g.concat(dBiases, biasAxis) : dBiases.reduce((a, b) => g.add(a, b)));
   return grads;
 }

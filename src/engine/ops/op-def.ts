@@ -54,7 +54,7 @@ export interface OpAttrs {
   Conv: ConvAttrs;
   ConvTranspose: ConvAttrs & { readonly outputPadding: readonly [number, number] };
   LayerNormalization: { readonly axis: number; readonly epsilon: number };
-  Attention: { readonly heads: number; readonly scale: number };
+  Attention: { readonly heads: number; readonly scale: number; readonly queryChunk?: number };
 }
 export type OpType = keyof OpAttrs;
 
