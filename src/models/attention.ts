@@ -164,9 +164,9 @@ export function attentionLayer(ctx: BuildContext, x: Value, context: Value, head
  */
 function chunkedAttention(g: Graph, q: Value, k: Value, v: Value, heads: number, logitBias: Value | undefined, maxScoreBytes: number): Value {
   const [b, t] = q.shape as [number, number];
-  const chunks = Math.ceil((b * heads * t * k.shape[1]! * 4) / maxScoreBytes);
-  const queryChunk = chunks > 1 ? Math.ceil(t / chunks) : undefined;
-  return g.attention(q, k, v, { heads, ...(logitBias ? { bias: logitBias } : {}), ...(queryChunk ? { queryChunk } : {}) });
+  // g.attention drops a chunk of all queries (and the Infinity of no limit).
+  const queryChunk = Math.ceil(t / Math.ceil((b * heads * t * k.shape[1]! * 4) / maxScoreBytes));
+  return g.attention(q, k, v, { heads, queryChunk, ...(logitBias ? { bias: logitBias } : {}) });
 }
 
 /**

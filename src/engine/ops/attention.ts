@@ -83,8 +83,8 @@ function lowerAttention(ctx: LowerContext, node: Node<'Attention'>): void {
     return out;
   };
   const ranges = queryChunks(q!.shape[1]!, node.attrs.queryChunk);
+  const whole = ranges.length === 1;
   const parts = ranges.map((range) => {
-    const whole = ranges.length === 1;
     const scores = ctx.temp('scores');
     const scaled = ctx.temp('scaled');
     ctx.node('MatMul', [whole ? qh : slice(qh, 2, range, 'q_chunk'), kt], [scores]);
@@ -92,9 +92,8 @@ function lowerAttention(ctx: LowerContext, node: Node<'Attention'>): void {
     let logits = scaled;
     if (bias) {
       logits = ctx.temp('biased');
-      const axis = bias.shape.length - 2;
-      const perQuery = !whole && axis >= 0 && bias.shape[axis] !== 1;
-      ctx.node('Add', [scaled, perQuery ? slice(ctx.name(bias), axis, range, 'bias_chunk') : ctx.name(bias)], [logits]);
+      const axis = biasQueryAxis(bias, ranges.length);
+      ctx.node('Add', [scaled, axis === undefined ? ctx.name(bias) : slice(ctx.name(bias), axis, range, 'bias_chunk')], [logits]);
     }
     const probs = ctx.temp('probs');
     const oh = ctx.temp('out_heads');
@@ -119,6 +118,12 @@ function queryChunks(tq: number, chunk: number | undefined): [number, number][] 
   const ranges: [number, number][] = [];
   for (let start = 0; start < tq; start += size) ranges.push([start, Math.min(tq, start + size)]);
   return ranges;
+}
+
+/** The bias axis to slice per query chunk: its query axis, when it has one and there are several chunks. */
+function biasQueryAxis(bias: Value, chunks: number): number | undefined {
+  const axis = bias.shape.length - 2;
+  return chunks > 1 && axis >= 0 && bias.shape[axis] !== 1 ? axis : undefined;
 }
 
 /** MultiHeadAttention's attention_bias must be [B or 1, heads or 1, Tq, Tk]: pad the rank, expand the last two. */
@@ -156,10 +161,9 @@ function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value |
   const out = heads(g, node.outputs[0]!, h);
   const ones = g.expand(g.scalar(1, vh.dtype), [...vh.shape.slice(0, 3), 1]);
   const vOnesT = transposeLast(g, g.concat([vh, ones], -1));
-  const biasAxis = bias ? bias.shape.length - 2 : -1;
   const ranges = queryChunks(q!.shape[1]!, node.attrs.queryChunk);
   const whole = ranges.length === 1;
-  const perQueryBias = !whole && biasAxis >= 0 && bias!.shape[biasAxis] !== 1;
+  const biasAxis = bias && biasQueryAxis(bias, ranges.length);
   let dVt: Value | undefined;
   let dKt: Value | undefined;
   const dQs: Value[] = [];
@@ -168,7 +172,7 @@ function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value |
     const part = (x: Value, axis = 2): Value => (whole ? x : g.slice(x, [axis], [start], [end]));
     const [qc, dOc, oc] = [part(qh), part(dOut), part(out)];
     const scores = g.mul(g.matmul(qc, kt), scale);
-    const biasChunk = bias && (perQueryBias ? part(bias, biasAxis) : bias);
+    const biasChunk = bias && (biasAxis === undefined ? bias : part(bias, biasAxis));
     const probs = g.softmax(biasChunk ? g.add(scores, biasChunk) : scores, -1);
     // dVᵀ = dOᵀ·P and dKᵀ = s·Qᵀ·dS keep the big [Tq, Tk] operand untransposed: MLAS copies a transposed A operand
     // first (SD 1.5 64² chunk [8, 1024, 4096]: Pᵀ·dO 76 ms, dOᵀ·P 51 ms).
@@ -185,6 +189,6 @@ function attentionGrad(g: Graph, node: Node<'Attention'>, [d]: readonly (Value |
   const dQ = whole ? dQs[0]! : g.concat(dQs, 2);
   // The small transposes back from [B, heads, dh, Tk] fold into merge's.
   const grads: (Value | undefined)[] = [merge(g, dQ), merge(g, transposeLast(g, dKt!)), merge(g, transposeLast(g, dVt!))];
-  if (bias) grads.push(dBiases.length === 1 ? dBiases[0] : perQueryBias ? g.concat(dBiases, biasAxis) : dBiases.reduce((a, b) => g.add(a, b)));
+  if (bias) grads.push(dBiases.length === 1 ? dBiases[0] : biasAxis === undefined ? dBiases.reduce((a, b) => g.add(a, b)) : g.concat(dBiases, biasAxis));
   return grads;
 }
