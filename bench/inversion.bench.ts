@@ -11,7 +11,7 @@ import { EngineSession, Graph, gradName, type SessionOptions } from '../src/engi
 import { buildInversionGraph, INVERSION_INPUTS, INVERSION_SESSION, type InversionGraphModels } from '../src/method/inversion-graph.ts';
 import { buildUNet, SD1_TEXT_ENCODER_CONFIG, SD1_UNET_CONFIG, type WeightSource } from '../src/models/index.ts';
 import { float32, numel, type Tensor } from '../src/tensor.ts';
-import { formatTable, timeMs, type Bench, type BenchRow } from './table.ts';
+import { formatTable, type Bench, type BenchRow } from './table.ts';
 
 /** Largest weight: the text encoder's token table, 49408 × 768. */
 const POOL_SIZE = 49408 * 768 + 2 ** 20;
@@ -76,21 +76,30 @@ function feeds(sizeLatPx: number, pool: Float32Array): Record<string, Tensor> {
   };
 }
 
-/** Runs `fn` and pushes the process CPU seconds (user + system, all threads) it took onto `into`. */
-async function cpuSeconds(fn: () => Promise<unknown>, into: number[]): Promise<void> {
-  const start = process.cpuUsage();
-  await fn();
-  const used = process.cpuUsage(start);
-  into.push((used.user + used.system) / 1e6);
-}
-
 /** Untimed runs before the timed ones: the arena still grows in the second (measured: it page-faults ~0.8 GB more). */
 const WARMUP_RUNS = 2;
 
-/** Median of the timed runs (the warm-up runs excluded, as timeMs does). */
+/** Timed rounds, each one step then one forward: pairs taken seconds apart, so the VM's drift cancels in the ratio. */
+const ROUNDS = 4;
+
 function median(values: readonly number[]): number {
-  const timed = values.slice(WARMUP_RUNS).sort((a, b) => a - b);
-  return timed[Math.floor(timed.length / 2)]!;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Timing {
+  readonly wallS: number;
+  readonly cpuS: number;
+}
+
+/** Wall and process CPU seconds (user + system, all threads) of one call. */
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { wallS: (performance.now() - t0) / 1000, cpuS: (used.user + used.system) / 1e6 };
 }
 
 /**
@@ -131,29 +140,44 @@ export const bench: Bench = {
     const input = feeds(size, pool);
     const label = `SD 1.5-size text encoder + UNet, ${size * 8}² (${size}×${size} latents), batch 1`;
     try {
-      // The step first: the forward session is only the ratio's baseline, and memory its released session leaves
-      // in the process (glibc keeps ~1.8 GiB of it: measured) is not the step's.
+      // The step first, alone, for its peak: the forward session is only the ratio's baseline.
       resetPeakRss();
       const rssBefore = peakRssGiB();
       // The ORT settings inversionSession opens it with (INVERSION_SESSION).
       const session = { ...INVERSION_SESSION, ...(JSON.parse(process.env['INVERSION_BENCH_SESSION'] ?? '{}') as SessionOptions) };
       const step = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, true), { ...options, ...session });
-      const stepCpu: number[] = [];
-      const stepMs = await timeMs(() => cpuSeconds(() => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]), stepCpu), 3, WARMUP_RUNS);
-      await step.release();
+      const runStep = () => step.run(input, ['loss', gradName(INVERSION_INPUTS.embeds)]);
+      for (let i = 0; i < WARMUP_RUNS; i++) await runStep();
       const rssStep = peakRssGiB();
-      resetPeakRss();
+      // Then both sessions side by side (~13 GiB), timed in alternation: this VM's speed drifts by 10–25 % over
+      // minutes (measured: the same forward 5.2–6.6 s in back-to-back bench runs), which timing one session's runs
+      // after the other's folded into the ratio.
       const forward = await EngineSession.create(buildInversionGraph(new Graph(), models, shape, false), options);
-      const forwardCpu: number[] = [];
-      const forwardMs = await timeMs(() => cpuSeconds(() => forward.run(input, ['loss']), forwardCpu), 3, WARMUP_RUNS);
-      await forward.release();
+      const runForward = () => forward.run(input, ['loss']);
+      for (let i = 0; i < WARMUP_RUNS; i++) await runForward();
+      const steps: Timing[] = [];
+      const forwards: Timing[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        steps.push(await timed(runStep));
+        forwards.push(await timed(runForward));
+      }
+      await step.release();
+      resetPeakRss();
+      await runForward();
       const rssForward = peakRssGiB();
+      await forward.release();
+      const wall = (t: readonly Timing[]) => t.map((x) => x.wallS);
+      const pairRatio = (key: keyof Timing) => median(steps.map((s, i) => s[key] / forwards[i]![key]));
+      const spread = (key: keyof Timing) => {
+        const r = steps.map((s, i) => s[key] / forwards[i]![key]);
+        return `${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}`;
+      };
       const rows: BenchRow[] = [
-        { name: `${label}: forward (loss only)`, value: forwardMs / 1000, unit: 's', note: 'baseline (fused attention, as generation runs)' },
-        { name: `${label}: inversion step (loss + d/d embeds)`, value: stepMs / 1000, unit: 's', ratio: stepMs / forwardMs, note: `vs forward (target ≤ 2.6); session ${JSON.stringify(session)}` },
-        { name: `${label}: inversion step, process CPU time`, value: median(stepCpu), unit: 's', ratio: median(stepCpu) / median(forwardCpu), note: `vs the forward's ${median(forwardCpu).toFixed(2)} s CPU (robust to other load; equals wall time at COLLAGE_THREADS=1 on an idle core)` },
-        { name: `${label}: peak RSS of the step (creation + runs)`, value: rssStep, unit: 'GiB', note: `target ≤ 10 GB = 9.31 GiB; ${rssBefore.toFixed(2)} GiB before it` },
-        { name: `${label}: peak RSS of the forward, after the step`, value: rssForward, unit: 'GiB' },
+        { name: `${label}: forward (loss only)`, value: median(wall(forwards)), unit: 's', note: `baseline (fused attention, as generation runs); ${ROUNDS} runs ${Math.min(...wall(forwards)).toFixed(2)}–${Math.max(...wall(forwards)).toFixed(2)} s` },
+        { name: `${label}: inversion step (loss + d/d embeds)`, value: median(wall(steps)), unit: 's', ratio: pairRatio('wallS'), note: `median of ${ROUNDS} step/forward pairs (${spread('wallS')}; target ≤ 2.6); session ${JSON.stringify(session)}` },
+        { name: `${label}: inversion step, process CPU time`, value: median(steps.map((t) => t.cpuS)), unit: 's', ratio: pairRatio('cpuS'), note: `pairs ${spread('cpuS')}; vs the forward's ${median(forwards.map((t) => t.cpuS)).toFixed(2)} s CPU (robust to other load; equals wall time at COLLAGE_THREADS=1 on an idle core)` },
+        { name: `${label}: peak RSS of the step (creation + ${WARMUP_RUNS} runs, alone)`, value: rssStep, unit: 'GiB', note: `target ≤ 10 GB = 9.31 GiB; ${rssBefore.toFixed(2)} GiB before it` },
+        { name: `${label}: peak RSS of a forward run, step session released`, value: rssForward, unit: 'GiB' },
       ];
       console.error(formatTable(rows));
       return rows;
