@@ -8,7 +8,7 @@ import ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { EngineSession, Graph, grad, type Value } from '../src/engine/index.ts';
 import { float32, numel, type Tensor } from '../src/tensor.ts';
-import type { Bench, BenchRow } from './table.ts';
+import { median, type Bench, type BenchRow } from './table.ts';
 
 /** Medians of two functions timed alternately, so load from other processes hits both alike. */
 async function interleavedMs(a: () => Promise<unknown>, b: () => Promise<unknown>, repeats: number): Promise<[number, number]> {
@@ -24,7 +24,6 @@ async function interleavedMs(a: () => Promise<unknown>, b: () => Promise<unknown
     await b();
     tb.push(performance.now() - t);
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   return [median(ta), median(tb)];
 }
 

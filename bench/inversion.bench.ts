@@ -11,7 +11,7 @@ import { EngineSession, Graph, gradName, type SessionOptions } from '../src/engi
 import { buildInversionGraph, INVERSION_INPUTS, INVERSION_SESSION, type InversionGraphModels } from '../src/method/inversion-graph.ts';
 import { buildUNet, SD1_TEXT_ENCODER_CONFIG, SD1_UNET_CONFIG, type WeightSource } from '../src/models/index.ts';
 import { float32, numel, type Tensor } from '../src/tensor.ts';
-import { formatTable, type Bench, type BenchRow } from './table.ts';
+import { formatTable, median, type Bench, type BenchRow } from './table.ts';
 
 /** Largest weight: the text encoder's token table, 49408 × 768. */
 const POOL_SIZE = 49408 * 768 + 2 ** 20;
@@ -81,12 +81,6 @@ const WARMUP_RUNS = 2;
 
 /** Timed rounds, each one step then one forward: pairs taken seconds apart, so the VM's drift cancels in the ratio. */
 const ROUNDS = 4;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 interface Timing {
   readonly wallS: number;
@@ -167,15 +161,12 @@ export const bench: Bench = {
       const rssForward = peakRssGiB();
       await forward.release();
       const wall = (t: readonly Timing[]) => t.map((x) => x.wallS);
-      const pairRatio = (key: keyof Timing) => median(steps.map((s, i) => s[key] / forwards[i]![key]));
-      const spread = (key: keyof Timing) => {
-        const r = steps.map((s, i) => s[key] / forwards[i]![key]);
-        return `${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}`;
-      };
+      const pairs = (key: keyof Timing) => steps.map((s, i) => s[key] / forwards[i]![key]);
+      const range = (values: readonly number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
       const rows: BenchRow[] = [
-        { name: `${label}: forward (loss only)`, value: median(wall(forwards)), unit: 's', note: `baseline (fused attention, as generation runs); ${ROUNDS} runs ${Math.min(...wall(forwards)).toFixed(2)}–${Math.max(...wall(forwards)).toFixed(2)} s` },
-        { name: `${label}: inversion step (loss + d/d embeds)`, value: median(wall(steps)), unit: 's', ratio: pairRatio('wallS'), note: `median of ${ROUNDS} step/forward pairs (${spread('wallS')}; target ≤ 2.6); session ${JSON.stringify(session)}` },
-        { name: `${label}: inversion step, process CPU time`, value: median(steps.map((t) => t.cpuS)), unit: 's', ratio: pairRatio('cpuS'), note: `pairs ${spread('cpuS')}; vs the forward's ${median(forwards.map((t) => t.cpuS)).toFixed(2)} s CPU (robust to other load; equals wall time at COLLAGE_THREADS=1 on an idle core)` },
+        { name: `${label}: forward (loss only)`, value: median(wall(forwards)), unit: 's', note: `baseline (fused attention, as generation runs); ${ROUNDS} runs ${range(wall(forwards))} s` },
+        { name: `${label}: inversion step (loss + d/d embeds)`, value: median(wall(steps)), unit: 's', ratio: median(pairs('wallS')), note: `median of ${ROUNDS} step/forward pairs (${range(pairs('wallS'))}; target ≤ 2.6); session ${JSON.stringify(session)}` },
+        { name: `${label}: inversion step, process CPU time`, value: median(steps.map((t) => t.cpuS)), unit: 's', ratio: median(pairs('cpuS')), note: `pairs ${range(pairs('cpuS'))}; vs the forward's ${median(forwards.map((t) => t.cpuS)).toFixed(2)} s CPU (robust to other load; equals wall time at COLLAGE_THREADS=1 on an idle core)` },
         { name: `${label}: peak RSS of the step (creation + ${WARMUP_RUNS} runs, alone)`, value: rssStep, unit: 'GiB', note: `target ≤ 10 GB = 9.31 GiB; ${rssBefore.toFixed(2)} GiB before it` },
         { name: `${label}: peak RSS of a forward run, step session released`, value: rssForward, unit: 'GiB' },
       ];

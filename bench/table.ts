@@ -18,6 +18,12 @@ export interface Bench {
   run(): Promise<readonly BenchRow[]>;
 }
 
+/** The middle value (the upper one of an even count), as every bench reports its repeats. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Median of repeated timings in milliseconds, after `warmup` untimed runs. */
 export async function timeMs(fn: () => unknown, repeats = 5, warmup = 1): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
@@ -27,8 +33,7 @@ export async function timeMs(fn: () => unknown, repeats = 5, warmup = 1): Promis
     await fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }
 
 export function formatTable(rows: readonly BenchRow[]): string {

@@ -5,7 +5,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildEditor, chromiumSkip, startEditor } from '../test/web/support.ts';
-import type { Bench, BenchRow } from './table.ts';
+import { median, type Bench, type BenchRow } from './table.ts';
 
 const LOADS = 7;
 
@@ -17,11 +17,6 @@ async function filesUnder(dir: string): Promise<string[]> {
     else out.push(path);
   }
   return out;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export const bench: Bench = {

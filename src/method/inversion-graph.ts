@@ -57,9 +57,10 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * of system time on this VM); with the pattern on, its one planned block peaked at 10.5 GiB against 7.9 GiB for the
  * arena's own reuse (23.6 s). Prepacking off: the backward reads the stored W of every linear, so a packed copy would
  * sit beside it (AVX-512 EPYC VM, paired bench: prepacking on 11.5–12.4 s, ratio 2.38–2.49, but peak 9.29–9.30 GiB
- * against the 9.31 target; off 12.4–13.2 s, 2.49–2.62, 8.57–8.60 GiB; ORT's CSE off as well: 9.17 GiB). The NCHWc transform on: the large-output convs and their flipped-kernel input-gradients run blocked
- * (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with Gelu/Silu saving only their
- * input, 16.6 s, 8.56 GiB), the others share their stored kernel with a ConvTranspose and stay unblocked (onnx.ts).
+ * against the 9.31 target; off 12.4–13.2 s, 2.49–2.62, 8.57–8.60 GiB; ORT's CSE off as well: 9.17 GiB). The NCHWc
+ * transform on: the large-output convs and their flipped-kernel input-gradients run blocked (ops/conv.ts
+ * FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with Gelu/Silu saving only their input, 16.6 s,
+ * 8.56 GiB), the others share their stored kernel with a ConvTranspose and stay unblocked (onnx.ts).
  * `fused`: the forward's attention is com.microsoft MultiHeadAttention, one node per layer as in the forward-only graph
  * (the query chunks are the backward's alone; ORT profile, step-forward vs forward self-attention: 1265 vs 1181 ms
  * with one node per chunk, 1293 vs 1305 ms now), so no [heads, T, T] probabilities are kept for the backward (it
