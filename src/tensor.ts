@@ -27,6 +27,13 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
+const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
+
+/** Bytes of a tensor (or of a value of that dtype and shape) as stored. */
+export function byteSize(t: { readonly dtype: DType; readonly shape: readonly number[] }): number {
+  return numel(t.shape) * DTYPE_BYTES[t.dtype];
+}
+
 export function tensor<D extends DType>(dtype: D, shape: readonly number[], data: DataByDType[D]): Tensor<D> {
   if (data.length !== numel(shape)) {
     throw new RangeError(`tensor data has ${data.length} elements, shape [${shape.join(', ')}] needs ${numel(shape)}`);

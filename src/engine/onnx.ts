@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { BugError } from '../errors.ts';
-import type { DType, Tensor } from '../tensor.ts';
+import { byteSize, type DType, type Tensor } from '../tensor.ts';
 import { Graph, type Node, type Value } from './graph.ts';
 import { OPS } from './ops/index.ts';
 import { ONNX_DTYPE, type AttrValue, type LowerContext } from './ops/op-def.ts';
@@ -34,6 +34,8 @@ export interface EmitOptions {
   readonly paramsAsInputs?: boolean;
   /** Use fused contrib kernels (MultiHeadAttention). @default true for graphs without a backward pass */
   readonly fused?: boolean;
+  /** Stored Linear/MatMul weights above this many bytes reach their nodes through an opaque alias: ORT does not prepack them. @default none: all may be */
+  readonly prepackMaxBytes?: number;
 }
 
 /** Bytes of a tensor's data as stored in raw_data / external files (little-endian, no copy). */
@@ -141,7 +143,7 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
     return name;
   }
   const stored = (v: Value): boolean => v.kind === 'constant' || (v.kind === 'param' && !v.trainable && !options.paramsAsInputs);
-  opaqueSharedWeights(graph, nodes, stored, ctx, aliases);
+  opaqueWeights(graph, nodes, stored, options.prepackMaxBytes, ctx, aliases);
   for (const n of nodes) {
     current = n.name;
     (OPS[n.op].lower as (c: LowerContext, n: Node) => void)(ctx, n);
@@ -170,15 +172,23 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
  * Stored weights that a ConvTranspose shares with another node (a frozen conv differentiated through: the forward Conv
  * and the input-gradient's ConvTranspose) reach every consumer through Reshape(W, shape + 0), the 0 computed from a
  * graph input: ORT then sees no constant, so neither its NCHWc transform (the forward Conv) nor ConvTranspose's
- * prepacking makes a second copy of the kernel; the Reshape aliases the stored bytes. Fills `aliases` (value id → alias).
+ * prepacking makes a second copy of the kernel; the Reshape aliases the stored bytes. So do the weights read only by
+ * Linear/MatMul nodes above `prepackMaxBytes` (no packed copy of them). Fills `aliases` (value id → alias).
  */
-function opaqueSharedWeights(graph: Graph, nodes: readonly Node[], stored: (v: Value) => boolean, ctx: LowerContext, aliases: Map<number, string>): void {
-  const consumers = new Map<number, number>();
-  for (const n of nodes) for (const v of new Set(n.inputs)) consumers.set(v.id, (consumers.get(v.id) ?? 0) + 1);
+function opaqueWeights(graph: Graph, nodes: readonly Node[], stored: (v: Value) => boolean, prepackMaxBytes: number | undefined, ctx: LowerContext, aliases: Map<number, string>): void {
+  const consumers = new Map<number, Node[]>();
+  for (const n of nodes) for (const v of new Set(n.inputs)) consumers.set(v.id, [...(consumers.get(v.id) ?? []), n]);
   const shared = new Map<number, Value>();
   for (const n of nodes) {
     const w = n.op === 'ConvTranspose' ? n.inputs[1] : undefined;
-    if (w && stored(w) && consumers.get(w.id)! > 1) shared.set(w.id, w);
+    if (w && stored(w) && consumers.get(w.id)!.length > 1) shared.set(w.id, w);
+  }
+  if (prepackMaxBytes !== undefined) {
+    for (const w of graph.values) {
+      const readers = consumers.get(w.id);
+      if (!readers || !stored(w) || byteSize(w) <= prepackMaxBytes) continue;
+      if (readers.every((n) => n.op === 'Linear' || n.op === 'MatMul')) shared.set(w.id, w);
+    }
   }
   const source = graph.values.find((v) => v.kind === 'input' && (v.dtype === 'float32' || v.dtype === 'float64' || v.dtype === 'int64' || v.dtype === 'int32'));
   if (shared.size === 0 || !source) return;

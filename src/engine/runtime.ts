@@ -6,7 +6,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { InputError, ModelError } from '../errors.ts';
-import { formatShape, numel, type DType, type Tensor } from '../tensor.ts';
+import { byteSize, formatShape, type DType, type Tensor } from '../tensor.ts';
 import { defaultCacheDir, graphKey, layoutExternal, storedWeights, weightsIdentity, writeAtomic, writeExternalOnce } from './cache.ts';
 import type { Graph, Value } from './graph.ts';
 import { emitModel } from './onnx.ts';
@@ -39,9 +39,11 @@ export interface SessionOptions {
   readonly memoryPattern?: boolean;
   /**
    * ORT's weight prepacking (MatMul/Gemm weights copied into MLAS's packed layout at session creation). Off keeps one
-   * copy of each weight (packing then happens per call). @default true
+   * copy of each weight (packing then happens per call). `{ maxWeightBytes }`: only the stored weights of Linear/MatMul
+   * nodes up to that size are prepacked (the larger ones reach their nodes through an opaque alias, onnx.ts), for the
+   * speed of packing where a weight is small and called on many rows without a packed copy of the large ones. @default true
    */
-  readonly prepacking?: boolean;
+  readonly prepacking?: boolean | { readonly maxWeightBytes: number };
   /**
    * ORT's NCHWc transform (level 'all'): convs with constant weights run on a blocked layout, each weight reordered into
    * a copy. When the backward pass also reads the original weight (conv input-gradients), both copies stay. @default true
@@ -119,18 +121,23 @@ function fromOrt(t: ort.Tensor, dtype: DType): Tensor {
  * `weightsIdentity` is given: `isCached` on such a graph tells whether the weights need reading at all.
  */
 function cacheKey(graph: Graph, options: SessionOptions): { weights: Value[]; totalBytes: number; external: boolean; wid: string; path: string | undefined } {
-  const paramsAsInputs = options.paramsAsInputs ?? false;
-  const fused = options.fused ?? !graph.differentiated;
-  const weights = storedWeights(graph, paramsAsInputs);
-  const totalBytes = weights.reduce((s, w) => s + numel(w.shape) * DTYPE_BYTES[w.dtype], 0);
+  const emit = emitOptions(graph, options);
+  const weights = storedWeights(graph, emit.paramsAsInputs);
+  const totalBytes = weights.reduce((s, w) => s + byteSize(w), 0);
   const external = totalBytes > (options.externalDataBytes ?? 64 * 2 ** 20);
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const wid = weightsIdentity(weights, options.weightsIdentity);
-  const path = cacheDir === false ? undefined : join(cacheDir, `model-${graphKey(graph, wid, { paramsAsInputs, external, fused })}.onnx`);
+  const path = cacheDir === false ? undefined : join(cacheDir, `model-${graphKey(graph, wid, { ...emit, external })}.onnx`);
   return { weights, totalBytes, external, wid, path };
 }
 
-const DTYPE_BYTES: Readonly<Record<DType, number>> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
+/** What of `options` shapes the emitted ONNX (and so the cache key). */
+function emitOptions(graph: Graph, options: SessionOptions): { paramsAsInputs: boolean; fused: boolean; prepackMaxBytes?: number } {
+  const paramsAsInputs = options.paramsAsInputs ?? false;
+  const fused = options.fused ?? !graph.differentiated;
+  const prepack = options.prepacking;
+  return typeof prepack === 'object' ? { paramsAsInputs, fused, prepackMaxBytes: prepack.maxWeightBytes } : { paramsAsInputs, fused };
+}
 
 /** Whether `EngineSession.create(graph, options)` would be a cache hit (it then reads no param data). */
 export function isCached(graph: Graph, options: SessionOptions = {}): boolean {
@@ -149,13 +156,12 @@ export function writeToCache(graph: Graph, options: SessionOptions = {}): boolea
   const { weights, external, wid, path } = cacheKey(graph, options);
   if (path === undefined) throw new ModelError({ what: 'writeToCache needs a cache folder', where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
   if (existsSync(path)) return false;
-  const paramsAsInputs = options.paramsAsInputs ?? false;
-  const fused = options.fused ?? !graph.differentiated;
+  const emit = emitOptions(graph, options);
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const layout = external ? layoutExternal(weights, `weights-${wid}.bin`) : undefined;
   if (layout) writeExternalOnce(dir, weights, layout);
-  writeAtomic(path, emitModel(graph, layout ? { paramsAsInputs, fused, external: layout } : { paramsAsInputs, fused }));
+  writeAtomic(path, emitModel(graph, layout ? { ...emit, external: layout } : emit));
   return true;
 }
 
@@ -174,9 +180,8 @@ export class EngineSession {
   /** Builds (or loads from the cache) the ONNX of `graph` and opens an ORT session on it. */
   static async create(graph: Graph, options: SessionOptions = {}): Promise<EngineSession> {
     const t0 = performance.now();
-    const paramsAsInputs = options.paramsAsInputs ?? false;
-    const fused = options.fused ?? !graph.differentiated;
-    const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || paramsAsInputs)));
+    const emit = emitOptions(graph, options);
+    const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || emit.paramsAsInputs)));
     const { totalBytes, external, path } = cacheKey(graph, options);
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
     let source: string | Uint8Array;
@@ -184,7 +189,7 @@ export class EngineSession {
     let cacheUse: CacheUse = {};
     if (cacheDir === false || path === undefined) {
       if (external) throw new ModelError({ what: `weights of ${(totalBytes / 2 ** 20).toFixed(0)} MiB need external data, which needs a cache folder`, where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
-      source = emitModel(graph, { paramsAsInputs, fused });
+      source = emitModel(graph, emit);
     } else {
       source = path;
       cacheHit = existsSync(path);

@@ -55,12 +55,14 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * ORT settings of the inversion session (SD 1.5 size, 512², batch 1, 1 thread, steady-state step; bench/inversion.bench.ts).
  * The arena on, the memory pattern off: without the arena every run page-faulted ~3.2 GB of fresh activations (7–10 s
  * of system time on this VM); with the pattern on, its one planned block peaked at 10.5 GiB against 7.9 GiB for the
- * arena's own reuse (23.6 s). Prepacking off: the backward reads the stored W of every linear, so a packed copy would
- * sit beside it (AVX-512 EPYC VM, paired bench: prepacking on 11.5–12.4 s, ratio 2.38–2.49, but peak 9.29–9.30 GiB
- * against the 9.31 target; off 12.4–13.2 s, 2.49–2.62, 8.57–8.60 GiB; ORT's CSE off as well: 9.17 GiB). The NCHWc
- * transform on: the large-output convs and their flipped-kernel input-gradients run blocked (ops/conv.ts
- * FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with Gelu/Silu saving only their input, 16.6 s,
- * 8.56 GiB), the others share their stored kernel with a ConvTranspose and stay unblocked (onnx.ts).
+ * arena's own reuse (23.6 s). Prepacking of the linear weights up to 16 MiB only: the forward Gemm and the backward's
+ * dx = dY·W MatMul each pack their own copy, and the 16² and 8² feed-forward weights (26–52 MiB each, 0.47 GB in
+ * all) gain least per byte (ORT profile, packed vs not: 16² ff 55 ms, text encoder 250 ms, 64² ff 150 ms for 25 MB).
+ * AVX-512 EPYC VM, paired bench: ≤ 16 MiB ratio 2.48, 8.88 GiB; all packed 2.37–2.49, 9.29–9.30 GiB against the 9.31
+ * target; none 2.49–2.62, 8.57–8.60 GiB. The NCHWc transform on: the large-output convs and their flipped-kernel
+ * input-gradients run blocked (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with
+ * Gelu/Silu saving only their input, 16.6 s, 8.56 GiB), the others share their stored kernel with a ConvTranspose
+ * and stay unblocked (onnx.ts).
  * `fused`: the forward's attention is com.microsoft MultiHeadAttention, one node per layer as in the forward-only graph
  * (the query chunks are the backward's alone; ORT profile, step-forward vs forward self-attention: 1265 vs 1181 ms
  * with one node per chunk, 1293 vs 1305 ms now), so no [heads, T, T] probabilities are kept for the backward (it
@@ -71,7 +73,7 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * their big operand per call); everything else runs its backward at 1.0–1.1× its forward, the 8² ConvTransposes at
  * 1.6×.
  */
-export const INVERSION_SESSION = Object.freeze({ memoryArena: true, memoryPattern: false, prepacking: false, fused: true });
+export const INVERSION_SESSION = Object.freeze({ memoryArena: true, memoryPattern: false, prepacking: Object.freeze({ maxWeightBytes: 16 * 2 ** 20 }), fused: true });
 
 /**
  * Builds the loss graph into `g` and returns the copy with its backward pass (outputs `loss`, `grad:inputs_embeds`);

@@ -1,4 +1,5 @@
-// ONNX emission of frozen convs differentiated through: which kernels ORT may block (NCHWc) and which it must share.
+// ONNX emission of frozen weights differentiated through: which conv kernels ORT may block (NCHWc) and which it must
+// share, and which linear weights it may prepack.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,5 +77,42 @@ test('the blocked flipped-kernel input-gradient and the shared ConvTranspose one
     let norm = 0;
     frozen.forEach((v, i) => ((err += (v - reference[i]!) ** 2), (norm += reference[i]! ** 2)));
     assert.ok(norm > 0 && Math.sqrt(err / norm) < 1e-5, `${size}²: relative error ${Math.sqrt(err / norm)}`);
+  }
+});
+
+/** d loss / d x through two frozen linears: `small` [16, 16] (1 KiB) and `big` [64, 16] (4 KiB), on 8 rows. */
+function frozenLinearsGrad(): Graph {
+  const g = new Graph();
+  const x = g.input('x', 'float32', [2, 4, 16]);
+  const weight = (name: string, rows: number) => g.param(name, float32([rows, 16], Float32Array.from({ length: rows * 16 }, (_, i) => Math.sin(i * 0.29 + rows) * 0.2)), { trainable: false });
+  const h = g.linear(x, weight('small', 16));
+  const y = g.linear(g.silu(h), weight('big', 64));
+  return grad(g, g.reduceSum(g.mul(y, y), [0, 1, 2]), [x]);
+}
+
+test('with prepackMaxBytes a larger linear weight reaches its Gemm and its gradient MatMul only through an opaque alias', () => {
+  const emitted = decodeModel(emitModel(frozenLinearsGrad(), { prepackMaxBytes: 2048 })) as unknown as Proto;
+  const readers = (name: string) => emitted.graph.node.filter((n) => n.input.includes(name)).map((n) => n.op_type).sort();
+  assert.deepEqual(readers('small'), ['Gemm', 'MatMul'], 'the 1 KiB weight is read directly (ORT may prepack it)');
+  assert.deepEqual(readers('big'), ['Reshape'], 'only the alias reads the 4 KiB weight');
+  const alias = (emitted.graph.node.find((n) => n.op_type === 'Reshape' && n.input[0] === 'big') as unknown as { output: string[] }).output[0]!;
+  assert.deepEqual(readers(alias), ['Gemm', 'MatMul']);
+  const plain = decodeModel(emitModel(frozenLinearsGrad())) as unknown as Proto;
+  assert.deepEqual(plain.graph.node.filter((n) => n.input.includes('big')).map((n) => n.op_type).sort(), ['Gemm', 'MatMul'], 'without the option no alias');
+});
+
+test('a session prepacking only the small linear weights computes the same gradient as one prepacking none or all', async () => {
+  const x = float32([2, 4, 16], Float32Array.from({ length: 128 }, (_, i) => Math.cos(i * 0.13)));
+  const results: Float32Array[] = [];
+  for (const prepacking of [false, true, { maxWeightBytes: 2048 }]) {
+    const session = await EngineSession.create(frozenLinearsGrad(), { cacheDir: false, prepacking });
+    results.push((await session.run({ x }, [gradName('x')]))[gradName('x')]!.data as Float32Array);
+    await session.release();
+  }
+  const [none, all, some] = results as [Float32Array, Float32Array, Float32Array];
+  assert.ok(none.some((v) => Math.abs(v) > 1e-3), 'a nonzero gradient');
+  for (const [name, r] of [['all', all], ['small only', some]] as const) {
+    const worst = Math.max(...r.map((v, i) => Math.abs(v - none[i]!)));
+    assert.ok(worst < 1e-5, `${name}: max |Δ| ${worst}`);
   }
 });

@@ -1,4 +1,5 @@
-// Sessions: feed checks that name the input, the on-disk cache (hit on the second build) and shared external data.
+// Sessions: feed checks that name the input, the on-disk cache (hit on the second build, keyed by what shapes the
+// emitted graph) and shared external data.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,4 +56,18 @@ test('variants of one model share a single external-data weights file', async ()
   assert.equal(bins.length, 1, `one weights file, got ${files.join(', ')}`);
   assert.equal(files.filter((f) => f.endsWith('.onnx')).length, 2);
   for (const f of files.filter((f) => f.endsWith('.onnx'))) assert.ok(statSync(join(dir, f)).size < 4096, `${f} holds no weights`);
+});
+
+test('selective prepacking keys the cache apart from full prepacking (the emitted graph differs), and hits on its second build', async () => {
+  const dir = join(cacheDir, 'prepack');
+  const weight = Float32Array.from({ length: 8 }, (_, i) => i);
+  const x = float32([2, 4], [1, 0, 0, 0, 0, 1, 0, 0]);
+  const hits: boolean[] = [];
+  for (const prepacking of [true, { maxWeightBytes: 16 }, { maxWeightBytes: 16 }]) {
+    const s = await EngineSession.create(scaleGraph(2, weight), { cacheDir: dir, prepacking });
+    hits.push(s.timings.cacheHit);
+    assert.deepEqual([...(await s.run({ x }))['y']!.data], [0, 1, 2, 3]);
+    await s.release();
+  }
+  assert.deepEqual(hits, [false, false, true]);
 });
