@@ -177,7 +177,13 @@ export function emitModel(source: Graph, options: EmitOptions = {}): Uint8Array 
  */
 function opaqueWeights(graph: Graph, nodes: readonly Node[], stored: (v: Value) => boolean, prepackMaxBytes: number | undefined, ctx: LowerContext, aliases: Map<number, string>): void {
   const consumers = new Map<number, Node[]>();
-  for (const n of nodes) for (const v of new Set(n.inputs)) consumers.set(v.id, [...(consumers.get(v.id) ?? []), n]);
+  for (const n of nodes) {
+    for (const v of new Set(n.inputs)) {
+      const readers = consumers.get(v.id);
+      if (readers) readers.push(n);
+      else consumers.set(v.id, [n]);
+    }
+  }
   const shared = new Map<number, Value>();
   for (const n of nodes) {
     const w = n.op === 'ConvTranspose' ? n.inputs[1] : undefined;

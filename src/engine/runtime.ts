@@ -120,7 +120,7 @@ function fromOrt(t: ort.Tensor, dtype: DType): Tensor {
  * graph whose weights are shape-only stand-ins (data not read yet) has the same key as the real one when
  * `weightsIdentity` is given: `isCached` on such a graph tells whether the weights need reading at all.
  */
-function cacheKey(graph: Graph, options: SessionOptions): { weights: Value[]; totalBytes: number; external: boolean; wid: string; path: string | undefined } {
+function cacheKey(graph: Graph, options: SessionOptions): { emit: ReturnType<typeof emitOptions>; weights: Value[]; totalBytes: number; external: boolean; wid: string; path: string | undefined } {
   const emit = emitOptions(graph, options);
   const weights = storedWeights(graph, emit.paramsAsInputs);
   const totalBytes = weights.reduce((s, w) => s + byteSize(w), 0);
@@ -128,7 +128,7 @@ function cacheKey(graph: Graph, options: SessionOptions): { weights: Value[]; to
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const wid = weightsIdentity(weights, options.weightsIdentity);
   const path = cacheDir === false ? undefined : join(cacheDir, `model-${graphKey(graph, wid, { ...emit, external })}.onnx`);
-  return { weights, totalBytes, external, wid, path };
+  return { emit, weights, totalBytes, external, wid, path };
 }
 
 /** What of `options` shapes the emitted ONNX (and so the cache key). */
@@ -153,10 +153,9 @@ export function isCached(graph: Graph, options: SessionOptions = {}): boolean {
  * @throws ModelError when options.cacheDir is false
  */
 export function writeToCache(graph: Graph, options: SessionOptions = {}): boolean {
-  const { weights, external, wid, path } = cacheKey(graph, options);
+  const { emit, weights, external, wid, path } = cacheKey(graph, options);
   if (path === undefined) throw new ModelError({ what: 'writeToCache needs a cache folder', where: 'SessionOptions.cacheDir', fix: 'leave cacheDir unset or give a folder' });
   if (existsSync(path)) return false;
-  const emit = emitOptions(graph, options);
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const layout = external ? layoutExternal(weights, `weights-${wid}.bin`) : undefined;
@@ -180,9 +179,8 @@ export class EngineSession {
   /** Builds (or loads from the cache) the ONNX of `graph` and opens an ORT session on it. */
   static async create(graph: Graph, options: SessionOptions = {}): Promise<EngineSession> {
     const t0 = performance.now();
-    const emit = emitOptions(graph, options);
+    const { emit, totalBytes, external, path } = cacheKey(graph, options);
     const fed = graph.values.filter((v) => v.kind === 'input' || (v.kind === 'param' && (v.trainable || emit.paramsAsInputs)));
-    const { totalBytes, external, path } = cacheKey(graph, options);
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
     let source: string | Uint8Array;
     let cacheHit = false;

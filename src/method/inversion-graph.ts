@@ -58,7 +58,7 @@ export const INVERSION_MEMORY = Object.freeze({ gradientCheckpointing: false, ma
  * arena's own reuse (23.6 s). Prepacking of the linear weights up to 16 MiB only: the forward Gemm and the backward's
  * dx = dY·W MatMul each pack their own copy, and the 16² and 8² feed-forward weights (26–52 MiB each, 0.47 GB in
  * all) gain least per byte (ORT profile, packed vs not: 16² ff 55 ms, text encoder 250 ms, 64² ff 150 ms for 25 MB).
- * AVX-512 EPYC VM, paired bench: ≤ 16 MiB ratio 2.48, 8.88 GiB; all packed 2.37–2.49, 9.29–9.30 GiB against the 9.31
+ * AVX-512 EPYC VM, paired bench: ≤ 16 MiB 2.47–2.58, 8.86–8.88 GiB; all packed 2.37–2.49, 9.29–9.30 GiB against the 9.31
  * target; none 2.49–2.62, 8.57–8.60 GiB. The NCHWc transform on: the large-output convs and their flipped-kernel
  * input-gradients run blocked (ops/conv.ts FLIPPED_CONV_GRAD_MIN_POSITIONS: 23.6 → 21.3 s, 8.66 GiB; from 16² with
  * Gelu/Silu saving only their input, 16.6 s, 8.56 GiB), the others share their stored kernel with a ConvTranspose
